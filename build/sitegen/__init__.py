@@ -1,0 +1,1 @@
+"""Static-site generator for the MAML article."""

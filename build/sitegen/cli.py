@@ -1,0 +1,3 @@
+"""Placeholder; replaced by the site builder."""
+def main() -> None:
+    raise SystemExit("not yet")

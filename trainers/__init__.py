@@ -1,0 +1,1 @@
+"""Meta-learning the article's figure models, and exporting every computation a figure needs."""
