@@ -1,0 +1,59 @@
+# Two commands for a fresh machine (see README.md):
+#   make serve   set up what the site needs, build it from the committed models, serve it
+#   make test    set up everything the tests need (incl. Debian's chromium), run the whole suite
+# Everything else here is a step of those two, or a tool for authors and researchers.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+
+.PHONY: serve build test setup-site setup-test chromium bench train-all clean
+
+# --- set-up steps (each re-runs only when its inputs change) -------------------------------
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.site: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[train,test]'
+	touch $@ $(VENV)/.site
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+setup-site: $(VENV)/.site node_modules/.package-lock.json
+setup-test: $(VENV)/.test node_modules/.package-lock.json chromium
+
+# Debian's chromium for the browser tests (root, or sudo where it exists).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
+# --- the two commands ------------------------------------------------------------------------
+serve: setup-site
+	$(BIN)/article serve --port $(PORT)
+
+test: setup-test
+	$(BIN)/python -m pytest
+
+# --- for authors and researchers -------------------------------------------------------------
+build: setup-site
+	$(BIN)/article build
+
+bench: setup-test
+	$(BIN)/python tests/benchmarks/bench_build.py
+	$(BIN)/python tests/benchmarks/bench_meta_iteration.py
+
+# Retrain every model, evaluate them under the article's protocol, re-export the graphs.
+train-all: setup-test
+	for m in pretrained maml fomaml reptile imaml; do $(BIN)/article train $$m || exit 1; done
+	$(BIN)/article evaluate
+	$(BIN)/article export
+
+clean:
+	rm -rf _site _site.* .cache
