@@ -1,8 +1,9 @@
 """The inner loop every method shares: k steps of plain SGD on a task's support MSE.
 
 Written once with `torch.func`, for one task and any model `forward(params, x)`. Methods batch it
-over tasks with `torch.func.vmap`, differentiate through it (MAML), or stop gradients at it
-(first-order MAML, Reptile). The ONNX exporter traces the very same functions.
+over tasks with `torch.func.vmap`, differentiate through it (MAML), stop gradients inside it
+(first-order MAML), or just run it (Reptile, iMAML with its proximal term, evaluation). The ONNX
+exporter traces the very same functions.
 """
 from __future__ import annotations
 
@@ -25,20 +26,66 @@ def task_loss(params: Params, x: torch.Tensor, y: torch.Tensor, model: Forward =
     return mse(model(params, x), y)
 
 
+def squared_distance(a: Params, b: Params) -> torch.Tensor:
+    """||a - b||^2 summed over every parameter tensor."""
+    return sum(((a[name] - b[name]) ** 2).sum() for name in a)
+
+
+def support_loss(
+    params: Params,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    model: Forward = forward,
+    anchor: Params | None = None,
+    lam: torch.Tensor | float = 0.0,
+) -> torch.Tensor:
+    """The inner objective: the support MSE, plus lam/2 ||params - anchor||^2 when an anchor is
+    given (iMAML's proximal term, which keeps the adapted parameters near the initialisation)."""
+    loss = task_loss(params, x, y, model)
+    if anchor is not None:
+        loss = loss + 0.5 * lam * squared_distance(params, anchor)
+    return loss
+
+
 def sgd_step(
     params: Params,
     x: torch.Tensor,
     y: torch.Tensor,
     step_size: torch.Tensor | float,
     model: Forward = forward,
+    *,
+    first_order: bool = False,
+    anchor: Params | None = None,
+    lam: torch.Tensor | float = 0.0,
 ) -> tuple[Params, torch.Tensor]:
-    """One SGD step on the support MSE. Returns the new parameters and the loss *before* the step.
+    """One SGD step on the inner objective. Returns the new parameters and the loss *before* it.
 
     The gradient is an ordinary differentiable function of `params`, so differentiating the
-    result again gives the exact second-order terms MAML needs.
+    result again gives the exact second-order terms MAML needs. With `first_order=True` the
+    gradient is treated as a constant (detached): d(new params)/d(params) becomes the identity,
+    which is exactly the approximation of first-order MAML.
     """
-    grads, loss = grad_and_value(task_loss)(params, x, y, model)
+    grads, loss = grad_and_value(support_loss)(params, x, y, model, anchor, lam)
+    if first_order:
+        grads = {name: g.detach() for name, g in grads.items()}
     return {name: p - step_size * grads[name] for name, p in params.items()}, loss
+
+
+def trajectory(
+    params: Params,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    step_size: torch.Tensor | float,
+    steps: int,
+    model: Forward = forward,
+    **options,
+) -> list[Params]:
+    """The parameters after 0, 1, ..., `steps` SGD steps (options as for `sgd_step`)."""
+    path = [params]
+    for _ in range(steps):
+        params, _ = sgd_step(params, x, y, step_size, model, **options)
+        path.append(params)
+    return path
 
 
 def adapt(
@@ -48,8 +95,7 @@ def adapt(
     step_size: torch.Tensor | float,
     steps: int,
     model: Forward = forward,
+    **options,
 ) -> Params:
     """`steps` SGD steps from `params` on the support set (x, y): U^(steps)(params)."""
-    for _ in range(steps):
-        params, _ = sgd_step(params, x, y, step_size, model)
-    return params
+    return trajectory(params, x, y, step_size, steps, model, **options)[-1]

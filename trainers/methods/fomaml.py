@@ -1,0 +1,17 @@
+"""First-order MAML: MAML with the second-order terms dropped.
+
+The inner gradients are detached, so d phi / d theta = I and the meta-gradient reduces to the
+gradient of the query loss at the adapted parameters, grad L_query(phi). Same code as MAML.
+"""
+from __future__ import annotations
+
+from trainers.inner import Forward
+from trainers.methods.common import HyperParams, MetaStep, TaskBatch
+from trainers.methods.maml import maml_meta_gradient
+from trainers.model import Params, forward
+
+
+def fomaml_meta_gradient(
+    params: Params, batch: TaskBatch, hp: HyperParams, *, model: Forward = forward
+) -> MetaStep:
+    return maml_meta_gradient(params, batch, hp, first_order=True, model=model)
