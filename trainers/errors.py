@@ -8,3 +8,7 @@ from __future__ import annotations
 
 class UserError(Exception):
     """Bad input from the person running a command; the message says what to change."""
+
+
+class TrainingDiverged(UserError):
+    """The loss or the parameters became NaN or infinite; the last good checkpoint is kept."""

@@ -1,0 +1,245 @@
+"""`article train METHOD`: meta-train the sinusoid network with one of the methods.
+
+The loop is deliberately thin: it draws a meta-batch from a seeded generator, calls the pure
+`meta_iteration` (compiled with torch.compile unless --no-compile), and every `log_every`
+iterations checks that loss and parameters are finite. Everything that decides the run's future
+(parameters, Adam state, the generator's state, the iteration) goes into the checkpoint, so a
+resumed run continues exactly where it stopped.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from trainers import checkpoint
+from trainers.config import Config, hyperparams, load_config, parse_override
+from trainers.errors import TrainingDiverged, UserError
+from trainers.methods import METHODS, TaskBatch, meta_iteration
+from trainers.model import Params, init_params
+from trainers.optim import AdamState, adam_init
+from trainers.progress import Progress
+from trainers.sinusoid import sample_batch
+
+CHECKPOINT = "checkpoint.pt"
+FINAL = "final.pt"
+
+
+@dataclass
+class TrainState:
+    """Everything a run needs to continue: restored bit for bit by --resume."""
+
+    params: Params
+    opt_state: AdamState
+    generator: torch.Generator
+    iteration: int = 0
+    elapsed: float = 0.0  # seconds of training so far, over all sessions
+    history: list[tuple[int, float]] = field(default_factory=list)  # (iteration, mean loss)
+
+    def payload(self, config: Config) -> dict[str, Any]:
+        return {
+            "params": {k: v.detach().cpu() for k, v in self.params.items()},
+            "opt_state": {
+                "m": {k: v.cpu() for k, v in self.opt_state.m.items()},
+                "v": {k: v.cpu() for k, v in self.opt_state.v.items()},
+                "t": self.opt_state.t.cpu(),
+            },
+            "generator": self.generator.get_state(),
+            "iteration": self.iteration,
+            "elapsed": self.elapsed,
+            "history": list(self.history),
+            "config": dict(config),
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any], device: torch.device) -> "TrainState":
+        on = lambda tensors: {k: v.to(device) for k, v in tensors.items()}  # noqa: E731
+        opt = payload["opt_state"]
+        generator = torch.Generator()
+        generator.set_state(payload["generator"])
+        return cls(
+            params=on(payload["params"]),
+            opt_state=AdamState(m=on(opt["m"]), v=on(opt["v"]), t=opt["t"].to(device)),
+            generator=generator,
+            iteration=payload["iteration"],
+            elapsed=payload["elapsed"],
+            history=[tuple(entry) for entry in payload["history"]],
+        )
+
+
+def fresh_state(config: Config, device: torch.device) -> TrainState:
+    """Initial parameters from the seed; tasks from a generator seeded with the same seed."""
+    params = {k: v.to(device) for k, v in init_params(config["seed"]).items()}
+    return TrainState(params, adam_init(params), torch.Generator().manual_seed(config["seed"]))
+
+
+def outer_rate(config: Config, iteration: int) -> float:
+    """The outer learning rate (Reptile: epsilon) at an iteration, with optional linear annealing."""
+    if config.get("anneal") == "linear":
+        return config["outer_lr"] * (1 - iteration / config["iterations"])
+    return config["outer_lr"]
+
+
+StepFn = Callable[[Params, AdamState, TaskBatch, torch.Tensor], tuple[Params, AdamState, Any]]
+
+
+def make_step(config: Config, compile: bool) -> StepFn:
+    """The meta-iteration with method and hyperparameters fixed; compiled once if asked."""
+    method, hp = METHODS[config["method"]], hyperparams(config)
+
+    def step(params: Params, opt_state: AdamState, batch: TaskBatch, outer_lr: torch.Tensor):
+        return meta_iteration(method, params, opt_state, batch, hp, outer_lr)
+
+    return torch.compile(step, dynamic=False) if compile else step
+
+
+def _finite(params: Params, loss_sum: torch.Tensor) -> bool:
+    return bool(torch.isfinite(loss_sum)) and all(bool(torch.isfinite(p).all()) for p in params.values())
+
+
+def train(
+    config: Config,
+    out_dir: Path,
+    *,
+    resume: bool = False,
+    device: str = "cpu",
+    compile: bool = True,
+    stop_after: int | None = None,
+    show_progress: bool = True,
+) -> TrainState:
+    """Train per `config`, checkpointing into `out_dir`; write final.pt at the end.
+
+    `stop_after` ends the session early after that many iterations in total (it simulates an
+    interruption in tests: what is on disk is the last checkpoint, exactly as after a crash).
+    """
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise UserError("--device cuda: no CUDA device is available here (use --device cpu)")
+    ckpt_path = out_dir / CHECKPOINT
+    if resume:
+        payload = checkpoint.load(ckpt_path)
+        saved = {k: v for k, v in payload["config"].items() if k != "iterations"}
+        if saved != {k: v for k, v in config.items() if k != "iterations"}:
+            raise UserError(f"--resume: the config differs from the one in {ckpt_path}")
+        state = TrainState.from_payload(payload, dev)
+    else:
+        state = fresh_state(config, dev)
+
+    step = make_step(config, compile)
+    total = config["iterations"] if stop_after is None else min(stop_after, config["iterations"])
+    log_every, checkpoint_every = config["log_every"], config["checkpoint_every"]
+    progress = Progress(config["iterations"], state.iteration, config["method"], enabled=show_progress)
+    loss_sum, count = torch.zeros((), device=dev), 0
+    session_start = time.perf_counter()
+    elapsed_before = state.elapsed
+    last_good = state.iteration if resume else None
+
+    while state.iteration < total:
+        batch = sample_batch(config["meta_batch"], config["k_support"], config["k_query"], state.generator)
+        tasks = TaskBatch(*(t.to(dev) for t in TaskBatch.of(batch)))
+        rate = torch.tensor(outer_rate(config, state.iteration), device=dev)
+        params, opt_state, out = step(state.params, state.opt_state, tasks, rate)
+        loss_sum, count = loss_sum + out.loss.detach(), count + 1
+        iteration = state.iteration + 1
+        due_log = iteration % log_every == 0 or iteration == total
+        due_checkpoint = iteration % checkpoint_every == 0 or iteration == total
+        if (due_log or due_checkpoint) and not _finite(params, loss_sum):
+            where = f"the last good checkpoint is {ckpt_path} (iteration {last_good})" if last_good else "no checkpoint was written"
+            raise TrainingDiverged(
+                f"training diverged by iteration {iteration}: the loss or the parameters became "
+                f"NaN or infinite (outer_lr {config['outer_lr']}); {where}"
+            )
+        state.params, state.opt_state, state.iteration = params, opt_state, iteration
+        state.elapsed = elapsed_before + time.perf_counter() - session_start
+        if due_log:
+            mean_loss = float(loss_sum) / count
+            state.history.append((iteration, mean_loss))
+            progress.update(iteration, mean_loss)
+            loss_sum, count = torch.zeros((), device=dev), 0
+        if due_checkpoint:
+            checkpoint.save_atomic(state.payload(config), ckpt_path)
+            last_good = iteration
+
+    progress.close(state.iteration, state.history[-1][1] if state.history else math.nan)
+    if state.iteration == config["iterations"]:
+        write_final(state, config, out_dir)
+    return state
+
+
+def write_final(state: TrainState, config: Config, out_dir: Path) -> Path:
+    path = out_dir / FINAL
+    checkpoint.save_atomic(
+        {
+            "method": config["method"],
+            "params": {k: v.detach().cpu() for k, v in state.params.items()},
+            "config": dict(config),
+            "seed": config["seed"],
+            "iterations": state.iteration,
+            "train_seconds": round(state.elapsed, 2),
+            "history": list(state.history),
+            "torch": torch.__version__,
+        },
+        path,
+    )
+    return path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("method", help="one of: " + ", ".join(METHODS))
+    parser.add_argument("--config", help="a YAML config file (default: trainers/configs/METHOD.yaml)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
+    parser.add_argument("--iterations", type=int, help="override the number of meta-iterations")
+    parser.add_argument("--seed", type=int, help="override the seed")
+    parser.add_argument("--out", help="output folder (default: runs/METHOD)")
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--no-compile", action="store_true", help="run eagerly (tests, debugging)")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    parser.add_argument("--quiet", action="store_true", help="no progress line")
+
+
+def run(args: argparse.Namespace) -> int:
+    overrides = dict(parse_override(text) for text in args.set)
+    if args.iterations is not None:
+        overrides["iterations"] = args.iterations
+    if args.seed is not None:
+        overrides["seed"] = args.seed
+    config = load_config(args.method, args.config, overrides)
+    torch.set_num_threads(max(args.threads, 1))
+    out_dir = Path(args.out or f"runs/{args.method}")
+    state = train(
+        config,
+        out_dir,
+        resume=args.resume,
+        device=args.device,
+        compile=not args.no_compile,
+        show_progress=not args.quiet,
+    )
+    final_loss = state.history[-1][1] if state.history else math.nan
+    print(
+        f"{config['method']}: {state.iteration} iterations in {state.elapsed:.1f} s, "
+        f"final loss {final_loss:.4f} -> {out_dir / FINAL}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m trainers.train` until the `article` command dispatches here."""
+    parser = argparse.ArgumentParser(prog="article train", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    try:
+        return run(parser.parse_args(argv))
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
