@@ -1,0 +1,200 @@
+"""`::: figure id`: numbered interactive figures from content/figures.yaml, with static fallbacks.
+
+The registry names each figure's ES module, its JSON params, the Python fallback renderer and
+the models/graphs it needs. The build checks all of that before writing anything, so a typo or a
+missing model file fails the build with the author's line instead of a broken figure.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.container import container_plugin
+
+from . import yamlfile
+from .context import iter_tokens, page, unwrap_single_paragraph
+from .errors import BuildError
+from .manifest import Manifest, ManifestError
+
+ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+REGISTRY_HINT = ("each entry is `<id>: {module: <name>, params: {...}, fallback: <name>, "
+                 "alt: \"...\", models: [...], graphs: [...]}`")
+FALLBACK_NOTE = ("This figure is interactive; it needs JavaScript and WebAssembly. "
+                 "The picture shows its initial state.")
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    id: str
+    module: str
+    params: dict
+    fallback: str
+    alt: str
+    models: tuple[str, ...] = ()
+    graphs: tuple[str, ...] = ()
+    line: int = 0
+
+    @property
+    def params_json(self) -> str:
+        return json.dumps(self.params, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass
+class FigureRegistry:
+    file: Path
+    specs: dict[str, FigureSpec] = field(default_factory=dict)
+
+    def __contains__(self, figure_id: str) -> bool:
+        return figure_id in self.specs
+
+
+def load_registry(file: Path, display: str, fallback_names: set[str]) -> FigureRegistry:
+    if not file.exists():
+        return FigureRegistry(file)
+    data, lines = yamlfile.load(file)
+    data = data or {}
+    if not isinstance(data, dict):
+        raise BuildError("figures.yaml must map figure ids to their settings", display, 1,
+                         REGISTRY_HINT)
+    specs = {}
+    for figure_id, entry in data.items():
+        line = yamlfile.line_of(lines, figure_id)
+
+        def fail(message: str, *key: str) -> BuildError:
+            return BuildError(message, display, yamlfile.line_of(lines, figure_id, *key) or line,
+                              REGISTRY_HINT)
+
+        if not isinstance(figure_id, str) or not ID.match(figure_id):
+            raise fail(f"figure id {figure_id!r} must be lower-case letters, digits, hyphens")
+        if not isinstance(entry, dict):
+            raise fail(f"figure {figure_id} needs a mapping of settings")
+        for key in ("module", "fallback", "alt"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise fail(f"figure {figure_id} needs `{key}` (text)", key)
+        if entry["fallback"] not in fallback_names:
+            raise fail(f"figure {figure_id}: no fallback renderer named {entry['fallback']!r} "
+                       f"(known: {', '.join(sorted(fallback_names))})", "fallback")
+        params = entry.get("params") or {}
+        if not isinstance(params, dict):
+            raise fail(f"figure {figure_id}: `params` must be a mapping", "params")
+        lists = {}
+        for key in ("models", "graphs"):
+            value = entry.get(key) or []
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise fail(f"figure {figure_id}: `{key}` must be a list of names", key)
+            lists[key] = tuple(value)
+        specs[figure_id] = FigureSpec(figure_id, entry["module"].strip(), params,
+                                      entry["fallback"], entry["alt"].strip(), lists["models"],
+                                      lists["graphs"], line or 0)
+    return FigureRegistry(file, specs)
+
+
+def required_files(spec: FigureSpec, manifest: Manifest) -> list[Path]:
+    """The model files a figure needs, from the manifest; ManifestError names a missing one."""
+    files = []
+    for graph in spec.graphs:
+        files.append(manifest.file.parent / manifest.lookup(f"graphs.{graph}.file"))
+    for model in spec.models:
+        files.append(manifest.file.parent / manifest.lookup(f"models.{model}.params.file"))
+    for path in files:
+        if not path.is_file():
+            raise ManifestError(f"missing model file static/models/{path.name}")
+    return files
+
+
+# --- Markdown side -------------------------------------------------------------------------
+
+def _validate(params: str, *args) -> bool:
+    return params.strip().split(" ", 1)[0] == "figure"
+
+
+def _number_figures(state) -> None:
+    ctx = page(state.env)
+    registry = ctx.site.figures
+    for token, line in iter_tokens(state.tokens):
+        if token.type != "container_figure_open":
+            continue
+        words = token.info.split()
+        if len(words) != 2:
+            raise ctx.error("a figure directive names one figure id", line,
+                            "write `::: figure <id>` with an id from content/figures.yaml")
+        figure_id = words[1]
+        if figure_id not in registry:
+            raise ctx.error(f"unknown figure {figure_id!r}", line,
+                            f"add `{figure_id}:` to content/figures.yaml or fix the id "
+                            f"(known: {', '.join(sorted(registry.specs)) or 'none'})")
+        if figure_id in ctx.figures:
+            raise ctx.error(f"figure {figure_id!r} appears twice on this page", line)
+        try:
+            required_files(registry.specs[figure_id], ctx.site.manifest)
+        except ManifestError as exc:
+            raise ctx.error(f"figure {figure_id}: {exc}", line,
+                            "run `article export` to write the models, or fix `models`/`graphs` "
+                            "in content/figures.yaml") from None
+        ctx.figures[figure_id] = len(ctx.figures) + 1
+        ctx.figure_lines[figure_id] = ctx.line(line) or 0
+        ctx.ids.add(f"fig-{figure_id}")
+        token.meta = {"id": figure_id}
+    for i, token in enumerate(state.tokens):
+        if token.type == "container_figure_open":
+            unwrap_single_paragraph(state.tokens, i)
+
+
+def _attr(value: str) -> str:
+    """Escape for a single-quoted attribute (the contract writes data-params='{json}')."""
+    return html.escape(value, quote=True)
+
+
+def figure_open_html(spec: FigureSpec, number: int, root: str,
+                     size: tuple[int, int] | None) -> str:
+    dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
+    return (f'<figure class="figure" id="fig-{spec.id}" data-figure="{spec.id}" '
+            f'data-module="{_attr(spec.module)}" data-params=\'{_attr(spec.params_json)}\'>\n'
+            f'<div class="figure-mount"></div>\n'
+            f'<div class="figure-fallback"><img src="{root}figures-static/{spec.id}.svg" '
+            f'alt="{_attr(spec.alt)}"{dims} loading="lazy" decoding="async">\n'
+            f'<p class="fallback-note">{FALLBACK_NOTE}</p></div>\n'
+            f'<figcaption><span class="figure-label">Figure {number}.</span> ')
+
+
+def _render(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    if token.nesting == -1:
+        return "</figcaption>\n</figure>\n"
+    ctx = page(env)
+    figure_id = token.meta["id"]
+    spec = ctx.site.figures.specs[figure_id]
+    return figure_open_html(spec, ctx.figures[figure_id], ctx.root,
+                            ctx.site.figure_sizes.get(figure_id))
+
+
+def figures_plugin(md: MarkdownIt) -> None:
+    container_plugin(md, "figure", validate=_validate, render=_render)
+    md.core.ruler.push("number_figures", _number_figures)
+
+
+def render_fallback(spec: FigureSpec, models_dir: Path, display: str, cache: dict) -> str:
+    """The figure's static SVG; memoised on the renderer, its params and its files' mtimes."""
+    from .fallbacks import REGISTRY  # imports numpy; only builds with figures pay for it
+
+    files = [models_dir / "manifest.json"] if spec.models or spec.graphs else []
+    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in files if p.exists())
+    key = (spec.fallback, spec.params_json, stamp)
+    if key not in cache:
+        try:
+            cache[key] = REGISTRY[spec.fallback](dict(spec.params), models_dir)
+        except Exception as exc:  # the renderer is author code; report it at the registry entry
+            raise BuildError(f"fallback {spec.fallback!r} of figure {spec.id} failed: "
+                             f"{type(exc).__name__}: {exc}", display, spec.line,
+                             "fix the figure's params in figures.yaml or the renderer in "
+                             "build/sitegen/fallbacks.py") from None
+    return cache[key]
+
+
+def svg_size(svg: str) -> tuple[int, int] | None:
+    match = re.search(r'<svg[^>]*\swidth="(\d+)"[^>]*\sheight="(\d+)"', svg)
+    return (int(match.group(1)), int(match.group(2))) if match else None

@@ -1,0 +1,161 @@
+"""static/models/manifest.json in the text: `{{manifest:dotted.path:fmt}}` and `::: results`.
+
+Numbers quoted in prose and captions are read from the manifest the trainers wrote, never typed
+by hand, so the text always matches the models that are shipped.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from mdit_py_plugins.container import container_plugin
+
+from .context import iter_tokens, page
+
+VALUE = re.compile(r"\{\{\s*manifest:([A-Za-z0-9_.\-]+)(?::([^}]*))?\s*\}\}")
+EXPORT_HINT = "run `article export` (trainers) to write static/models/manifest.json"
+RESULT_STEPS = (0, 1, 5, 10)
+
+
+class ManifestError(Exception):
+    """A lookup that failed; the caller adds file and line."""
+
+
+class Manifest:
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self._data: Any = None
+        self._loaded = False
+
+    @property
+    def exists(self) -> bool:
+        return self.file.is_file()
+
+    @property
+    def data(self) -> Any:
+        if not self._loaded:
+            if not self.file.is_file():
+                raise ManifestError(f"{self.file.name} does not exist in {self.file.parent}")
+            try:
+                self._data = json.loads(self.file.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as exc:
+                raise ManifestError(f"{self.file} is not valid JSON: {exc}") from None
+            self._loaded = True
+        return self._data
+
+    def lookup(self, path: str) -> Any:
+        value = self.data
+        walked: list[str] = []
+        for part in path.split("."):
+            if isinstance(value, dict) and part in value:
+                value = value[part]
+            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            else:
+                where = ".".join(walked) or "the top level"
+                options = (", ".join(map(str, value)) if isinstance(value, dict)
+                           else f"indices 0..{len(value) - 1}" if isinstance(value, list) else "none")
+                raise ManifestError(f"manifest has no {part!r} under {where} (has: {options})")
+            walked.append(part)
+        return value
+
+    def format(self, path: str, spec: str | None) -> str:
+        value = self.lookup(path)
+        if isinstance(value, (dict, list)):
+            raise ManifestError(f"manifest path {path} is not a single value")
+        try:
+            return format(value, spec or "")
+        except (ValueError, TypeError) as exc:
+            raise ManifestError(f"format spec {spec!r} does not apply to {value!r}: {exc}") from None
+
+
+# --- inline values ---------------------------------------------------------------------------
+
+def _value_rule(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith("{{", state.pos):
+        return False
+    match = VALUE.match(state.src, state.pos)
+    if not match or match.end() > state.posMax:
+        return False
+    if not silent:
+        token = state.push("manifest_value", "", 0)
+        token.meta = {"path": match.group(1), "spec": match.group(2), "pos": state.pos}
+    state.pos = match.end()
+    return True
+
+
+def _resolve(state) -> None:
+    ctx = page(state.env)
+    manifest = ctx.site.manifest
+    for token, line in iter_tokens(state.tokens):
+        try:
+            if token.type == "manifest_value":
+                token.content = manifest.format(token.meta["path"], token.meta["spec"])
+            elif token.type == "container_results_open":
+                token.meta = {"html": results_table(manifest)}
+        except ManifestError as exc:
+            raise ctx.error(str(exc), line, EXPORT_HINT + ", or fix the path") from None
+
+
+def _render_value(self, tokens, idx, options, env) -> str:
+    return f'<span class="manifest-value">{html.escape(tokens[idx].content)}</span>'
+
+
+# --- results table ---------------------------------------------------------------------------
+
+def _cell(evaluation: dict, shots: str, step: int) -> str:
+    block = evaluation.get(shots) or {}
+    steps = block.get("steps") or []
+    if step not in steps:
+        return "<td>–</td>"
+    i = steps.index(step)
+    mean, ci = block["mean"][i], block.get("ci95", [None] * len(steps))[i]
+    text = f"{mean:.2f}" + (f" ± {ci:.2f}" if ci is not None else "")
+    return f"<td>{text}</td>"
+
+
+def results_table(manifest: Manifest) -> str:
+    """Every model's MSE (mean ± 95% CI) for K = 5 and 10 after 0, 1, 5, 10 steps, and its time."""
+    models = manifest.lookup("models")
+    if not isinstance(models, dict) or not models:
+        raise ManifestError("the manifest lists no models")
+    shots = sorted({k for m in models.values() for k in (m.get("evaluation") or {})
+                    if re.fullmatch(r"K\d+", k)}, key=lambda k: int(k[1:]))
+    head1 = "".join(f'<th colspan="{len(RESULT_STEPS)}" scope="colgroup">K = {k[1:]}</th>'
+                    for k in shots)
+    head2 = "".join(f'<th scope="col">{s} step{"s" if s != 1 else ""}</th>'
+                    for _ in shots for s in RESULT_STEPS)
+    rows = []
+    for name, model in models.items():
+        evaluation = model.get("evaluation") or {}
+        cells = "".join(_cell(evaluation, k, s) for k in shots for s in RESULT_STEPS)
+        seconds = model.get("train_seconds")
+        time = f"{seconds:.0f} s" if isinstance(seconds, (int, float)) else "–"
+        rows.append(f'<tr><th scope="row">{html.escape(name)}</th>{cells}<td>{time}</td></tr>')
+    return ('<div class="table-wrap"><table class="results">\n'
+            '<caption>Mean squared error on held-out sinusoid tasks (mean ± 95% confidence '
+            'interval), after fine-tuning steps, and training time.</caption>\n'
+            f'<thead><tr><th rowspan="2" scope="col">Model</th>{head1}'
+            f'<th rowspan="2" scope="col">Training</th></tr>\n<tr>{head2}</tr></thead>\n'
+            f'<tbody>\n' + "\n".join(rows) + '\n</tbody>\n</table></div>\n')
+
+
+def _validate_results(params: str, *args) -> bool:
+    return params.strip() == "results"
+
+
+def _render_results(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    return token.meta["html"] if token.nesting == 1 else ""
+
+
+def manifest_plugin(md: MarkdownIt) -> None:
+    md.inline.ruler.before("link", "manifest_value", _value_rule)
+    container_plugin(md, "results", validate=_validate_results, render=_render_results)
+    md.core.ruler.push("resolve_manifest", _resolve)
+    md.add_render_rule("manifest_value", _render_value)

@@ -1,0 +1,293 @@
+"""The build pipeline, in one pass: read → parse → typeset → render → write → swap.
+
+    read      article.yaml, chapters (front matter), references.bib, figures.yaml, manifest
+    parse     every chapter with markdown-it (numbers, citations and all errors found here)
+    typeset   all maths in one KaTeX run; fallback pictures for the figures in use
+    render    page bodies, then Jinja templates
+    write     into a temporary sibling of the output folder, then swap it in with renames
+
+`Caches` outlives a build in `serve`, so a rebuild after an edit reuses typeset maths, the parsed
+bibliography, highlighted code, fallback pictures and the esbuild bundle.
+"""
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from . import assets
+from .chapters import Chapter, load_chapter
+from .citations import Bibliography, bibliography_html, load_bibliography
+from .config import Article, load_article
+from .context import PageContext, SiteInputs
+from .errors import BuildError
+from .figures import load_registry, render_fallback, svg_size
+from .listings import Listing, source_page_html
+from .manifest import Manifest
+from .markdown import create_parser, parse, render
+from .maths import KatexRenderer
+from .pages import CSP, Page, bibtex, date_text, navigation, root_for
+from .project import Project
+
+# Ids the templates use on every page; headings must not take them.
+TEMPLATE_IDS = {"main", "toc-heading", "references-heading", "footnotes-heading",
+                "appendix-heading", "cite-this-article", "how-to-rebuild", "hovercard"}
+
+
+@dataclass
+class Caches:
+    """State kept between builds by `serve` (a cold `build` starts with an empty one)."""
+    project: Project
+    md: object = None
+    katex: KatexRenderer | None = None
+    bibliography: tuple[float, Bibliography] | None = None
+    highlight: dict = field(default_factory=dict)
+    fallbacks: dict = field(default_factory=dict)
+    bundler: assets.Bundler | None = None
+    jinja: jinja2.Environment | None = None
+
+    def __post_init__(self) -> None:
+        self.md = create_parser()
+        self.katex = KatexRenderer(self.project.node_modules)
+        self.bundler = assets.Bundler(self.project)
+        self.jinja = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.project.templates),
+            autoescape=jinja2.select_autoescape(["html", "xml"]),
+            undefined=jinja2.StrictUndefined, keep_trailing_newline=True, auto_reload=True,
+            trim_blocks=True, lstrip_blocks=True)
+
+    def bib(self, file: Path) -> Bibliography:
+        stamp = file.stat().st_mtime_ns if file.exists() else -1
+        if self.bibliography is None or self.bibliography[0] != stamp:
+            self.bibliography = (stamp, load_bibliography(file, self.project.display(file)))
+        return self.bibliography[1]
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    pages: list[str]
+    seconds: float
+
+
+@dataclass
+class _Parsed:
+    chapter: Chapter
+    tokens: list
+    env: dict
+
+
+def _write(out: Path, rel: str, text: str) -> None:
+    target = out / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8", newline="\n")
+
+
+def _swap(tmp: Path, out: Path) -> None:
+    """Replace `out` with `tmp` by renames, so readers see the old or the new site, never half."""
+    old = out.with_name(f"{out.name}.old-{uuid.uuid4().hex[:8]}")
+    if out.exists():
+        out.rename(old)
+    tmp.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def read_inputs(project: Project, caches: Caches) -> tuple[Article, list[Chapter], SiteInputs]:
+    article = load_article(project)
+    chapters = [load_chapter(project.content, slug) for slug in article.chapters]
+    caches.katex.set_macros(article.macros)
+    fallback_names = _fallback_names()
+    figures_file = project.content / "figures.yaml"
+    inputs = SiteInputs(
+        project=project,
+        bibliography=caches.bib(project.content / "references.bib"),
+        figures=load_registry(figures_file, project.display(figures_file), fallback_names),
+        manifest=Manifest(project.models / "manifest.json"),
+        katex=caches.katex,
+        highlight_cache=caches.highlight,
+    )
+    return article, chapters, inputs
+
+
+def _fallback_names() -> set[str]:
+    from .fallbacks import REGISTRY
+    return set(REGISTRY)
+
+
+def build(project: Project, out: Path, caches: Caches | None = None) -> BuildResult:
+    """Build the whole site into `out` atomically; raise BuildError on any bad input."""
+    started = time.perf_counter()
+    caches = caches or Caches(project)
+    out = out.resolve()
+    caches.bundler.start()  # esbuild runs in the background while pages are parsed
+    try:
+        article, chapters, inputs = read_inputs(project, caches)
+        parsed = [_parse(caches, inputs, chapter) for chapter in chapters]
+        caches.katex.render_pending()
+        figure_svgs = _fallbacks(inputs, parsed, caches)
+        pages = _render_pages(caches, article, parsed, inputs)
+        tmp = out.with_name(f"{out.name}.tmp-{uuid.uuid4().hex[:8]}")
+        try:
+            tmp.mkdir(parents=True)
+            caches.bundler.finish(tmp)
+            _write_site(caches, project, article, pages, parsed, figure_svgs, tmp)
+            _swap(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    finally:
+        caches.bundler.cancel()
+    return BuildResult(out, [p.path for p in pages], time.perf_counter() - started)
+
+
+def _parse(caches: Caches, inputs: SiteInputs, chapter: Chapter) -> _Parsed:
+    ctx = PageContext(file=chapter.file, line_offset=chapter.body_line, site=inputs,
+                      root="../", ids=set(TEMPLATE_IDS))
+    tokens, env = parse(caches.md, chapter.body, ctx)
+    return _Parsed(chapter, tokens, env)
+
+
+def _fallbacks(inputs: SiteInputs, parsed: list[_Parsed], caches: Caches) -> dict[str, str]:
+    used = sorted({fid for p in parsed for fid in p.env["page"].figures})
+    svgs = {}
+    display = inputs.project.display(inputs.figures.file)
+    for figure_id in used:
+        spec = inputs.figures.specs[figure_id]
+        svgs[figure_id] = render_fallback(spec, inputs.project.models, display, caches.fallbacks)
+        size = svg_size(svgs[figure_id])
+        if size:
+            inputs.figure_sizes[figure_id] = size
+    return svgs
+
+
+def _stylesheets(body: str) -> list[str]:
+    sheets = ["assets/site.css"]
+    if 'class="katex' in body:
+        sheets.append("assets/katex/katex.min.css")
+    if 'class="highlight' in body:
+        sheets.append("assets/pygments.css")
+    return sheets
+
+
+def _render_pages(caches: Caches, article: Article, parsed: list[_Parsed],
+                  inputs: SiteInputs) -> list[Page]:
+    titles = {p.chapter.slug: (p.chapter.title, p.chapter.description, p.chapter.in_preparation)
+              for p in parsed}
+    pages = []
+    for index, item in enumerate(parsed):
+        chapter, ctx = item.chapter, item.env["page"]
+        body = render(caches.md, item.tokens, item.env)
+        nav = navigation(article, titles, "../", chapter.slug)
+        page = Page(kind="chapter", path=f"{chapter.slug}/index.html", title=chapter.title,
+                    full_title=f"{chapter.title} · {article.title}",
+                    description=chapter.description, root="../", body=body,
+                    toc=_toc_html(ctx), bibliography=bibliography_html(ctx.citations,
+                                                                       inputs.bibliography),
+                    number=index + 1, in_preparation=chapter.in_preparation,
+                    prev=nav[index - 1] if index > 0 else None,
+                    next=nav[index + 1] if index + 1 < len(nav) else None)
+        page.stylesheets = _stylesheets(body + page.bibliography)
+        pages.append(page)
+    pages.append(Page(kind="index", path="index.html", title=article.title,
+                      full_title=article.title, description=article.description, root="./",
+                      stylesheets=["assets/site.css"]))
+    pages.append(Page(kind="404", path="404.html", title="Page not found",
+                      full_title=f"Page not found · {article.title}",
+                      description=article.description, root="./", base=article.url,
+                      stylesheets=["assets/site.css"]))
+    for page in pages:
+        if article.url and page.kind in ("index", "chapter"):
+            page.canonical = article.url + page.url_path
+    return pages
+
+
+def _toc_html(ctx: PageContext) -> str:
+    """Nested <ol> of the page's h2/h3 headings."""
+    if not ctx.toc:
+        return ""
+    parts, open_sub = ["<ol>"], False
+    for i, entry in enumerate(ctx.toc):
+        link = f'<a href="#{entry.id}">{entry.html}</a>'
+        if entry.level == 3 and not open_sub and i > 0:
+            parts[-1] = parts[-1].removesuffix("</li>") + "<ol>"
+            open_sub = True
+        elif entry.level == 2 and open_sub:
+            parts.append("</ol></li>")
+            open_sub = False
+        parts.append(f"<li>{link}</li>")
+    if open_sub:
+        parts.append("</ol></li>")
+    parts.append("</ol>")
+    return "\n".join(parts)
+
+
+def _context(caches: Caches, article: Article, page: Page, titles, has_js: bool) -> dict:
+    # Bodies, TOC and bibliography are HTML we generated (Markdown allows raw HTML by design).
+    for name in ("body", "toc", "bibliography"):
+        setattr(page, name, Markup(getattr(page, name)))
+    return {"article": _ArticleView(article), "page": page, "csp": Markup(CSP),
+            "bibtex": bibtex(article),
+            "chapters": navigation(article, titles, page.root,
+                                   page.path.split("/")[0] if page.kind == "chapter" else None),
+            "assets": {"main_js": has_js}}
+
+
+class _ArticleView:
+    """Article plus presentation-only fields for the templates."""
+
+    def __init__(self, article: Article) -> None:
+        self._article = article
+        self.date_text = date_text(article.date)
+
+    def __getattr__(self, name: str):
+        return getattr(self._article, name)
+
+
+def _write_site(caches: Caches, project: Project, article: Article, pages: list[Page],
+                parsed: list[_Parsed], figure_svgs: dict[str, str], out: Path) -> None:
+    titles = {p.chapter.slug: (p.chapter.title, p.chapter.description, p.chapter.in_preparation)
+              for p in parsed}
+    has_js = caches.bundler.has("js/main.js")
+    jinja = caches.jinja
+    for page in pages:
+        template = {"chapter": "chapter.html", "index": "index.html", "404": "404.html"}[page.kind]
+        _write(out, page.path, _render_template(jinja, template,
+                                                _context(caches, article, page, titles, has_js)))
+    listings: dict[str, Listing] = {}
+    for item in parsed:
+        for listing in item.env["page"].listings:
+            listings.setdefault(listing.path, listing)
+    for rel in sorted(listings):
+        path = f"source/{rel}.html"
+        root = root_for(path)
+        page = Page(kind="source", path=path, title=rel, full_title=f"{rel} · {article.title}",
+                    description=f"Source of {rel}, from which the article's listings are cut.",
+                    root=root, body=source_page_html(project.root, rel, caches.highlight),
+                    stylesheets=["assets/site.css", "assets/pygments.css"])
+        _write(out, path, _render_template(jinja, "source.html",
+                                           _context(caches, article, page, titles, has_js)))
+    for figure_id, svg in sorted(figure_svgs.items()):
+        _write(out, f"figures-static/{figure_id}.svg", svg)
+    sitemap_paths = [p.url_path or ("" if article.url else "./")
+                     for p in pages if p.kind in ("index", "chapter")]
+    _write(out, "sitemap.xml", _render_template(jinja, "sitemap.xml", {
+        "article": article, "paths": sorted(sitemap_paths)}))
+    _write(out, "robots.txt", _render_template(jinja, "robots.txt", {"article": article}))
+    assets.copy_static(project, out)
+    assets.vendor(project, out)
+
+
+def _render_template(jinja: jinja2.Environment, name: str, context: dict) -> str:
+    try:
+        return jinja.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise BuildError(f"template error: {exc.message}", exc.filename, exc.lineno) from None
+    except jinja2.TemplateNotFound as exc:
+        raise BuildError(f"template {exc.name} is missing", "templates/") from None
+    except jinja2.UndefinedError as exc:
+        raise BuildError(f"template {name}: {exc.message}", f"templates/{name}") from None

@@ -1,0 +1,176 @@
+"""A tiny SVG plotting helper for static fallback pictures: plain string building, no libraries.
+
+Coordinates are data coordinates; numbers are written with few decimals so output is small and
+byte-for-byte reproducible. Colours are fixed (an <img> cannot see the page's CSS variables) and
+chosen to read on light and dark backgrounds.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import math
+import struct
+import zlib
+from collections.abc import Sequence
+
+PALETTE = ("#3b82c4", "#e0713d", "#3fa34d", "#b5489b", "#8c6d1f")
+AXIS = "#888888"
+
+
+def _n(value: float) -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    span = (high - low) or 1.0
+    raw = span / max(count, 1)
+    step = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 2.5, 5, 10):
+        if raw <= factor * step:
+            step *= factor
+            break
+    first = math.ceil(low / step - 1e-9) * step
+    return [round(first + i * step, 10) for i in range(int((high - first) / step + 1e-9) + 1)]
+
+
+class Plot:
+    def __init__(self, xlim: tuple[float, float], ylim: tuple[float, float], width: int = 480,
+                 height: int = 300, margin: tuple[int, int, int, int] = (12, 12, 36, 44),
+                 title: str = "") -> None:
+        self.xlim, self.ylim = xlim, ylim
+        self.width, self.height = width, height
+        self.top, self.right, self.bottom, self.left = margin
+        self.title = title
+        self.parts: list[str] = []
+        self.defs: list[str] = []
+
+    # data -> pixel
+    def px(self, x: float) -> float:
+        x0, x1 = self.xlim
+        return self.left + (x - x0) / (x1 - x0) * (self.width - self.left - self.right)
+
+    def py(self, y: float) -> float:
+        y0, y1 = self.ylim
+        return self.height - self.bottom - (y - y0) / (y1 - y0) * (self.height - self.top - self.bottom)
+
+    def axes(self, xlabel: str = "", ylabel: str = "", xticks: Sequence[float] | None = None,
+             yticks: Sequence[float] | None = None) -> "Plot":
+        x0, x1 = self.left, self.width - self.right
+        y0, y1 = self.top, self.height - self.bottom
+        out = [f'<g fill="none" stroke="{AXIS}" stroke-width="1">'
+               f'<rect x="{_n(x0)}" y="{_n(y0)}" width="{_n(x1 - x0)}" height="{_n(y1 - y0)}"/></g>',
+               f'<g fill="{AXIS}" font-family="sans-serif" font-size="11">']
+        for t in xticks if xticks is not None else nice_ticks(*self.xlim):
+            out.append(f'<text x="{_n(self.px(t))}" y="{_n(y1 + 14)}" text-anchor="middle">{_n(t)}</text>')
+        for t in yticks if yticks is not None else nice_ticks(*self.ylim):
+            out.append(f'<text x="{_n(x0 - 5)}" y="{_n(self.py(t) + 4)}" text-anchor="end">{_n(t)}</text>')
+        if xlabel:
+            out.append(f'<text x="{_n((x0 + x1) / 2)}" y="{_n(self.height - 4)}" '
+                       f'text-anchor="middle">{html.escape(xlabel)}</text>')
+        if ylabel:
+            out.append(f'<text transform="translate(12 {_n((y0 + y1) / 2)}) rotate(-90)" '
+                       f'text-anchor="middle">{html.escape(ylabel)}</text>')
+        out.append("</g>")
+        self.parts.extend(out)
+        return self
+
+    def polyline(self, xs: Sequence[float], ys: Sequence[float], color: str = PALETTE[0],
+                 width: float = 2, dash: str = "") -> "Plot":
+        points = " ".join(f"{_n(self.px(x))},{_n(self.py(y))}" for x, y in zip(xs, ys))
+        extra = f' stroke-dasharray="{dash}"' if dash else ""
+        self.parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="{_n(width)}"'
+                          f'{extra} points="{points}"/>')
+        return self
+
+    def points(self, xs: Sequence[float], ys: Sequence[float], color: str = PALETTE[1],
+               radius: float = 4) -> "Plot":
+        self.parts.append(f'<g fill="{color}">' + "".join(
+            f'<circle cx="{_n(self.px(x))}" cy="{_n(self.py(y))}" r="{_n(radius)}"/>'
+            for x, y in zip(xs, ys)) + "</g>")
+        return self
+
+    def arrow(self, x0: float, y0: float, x1: float, y1: float, color: str = PALETTE[2],
+              width: float = 2) -> "Plot":
+        marker = f"arrow-{color.lstrip('#')}"
+        if not any(marker in d for d in self.defs):
+            self.defs.append(f'<marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" '
+                             f'markerWidth="6" markerHeight="6" orient="auto-start-reverse">'
+                             f'<path d="M0 0L10 5L0 10z" fill="{color}"/></marker>')
+        self.parts.append(f'<line x1="{_n(self.px(x0))}" y1="{_n(self.py(y0))}" '
+                          f'x2="{_n(self.px(x1))}" y2="{_n(self.py(y1))}" stroke="{color}" '
+                          f'stroke-width="{_n(width)}" marker-end="url(#{marker})"/>')
+        return self
+
+    def heatmap(self, grid: Sequence[Sequence[float]], colormap=None, as_png: bool = False) -> "Plot":
+        """grid[row][col] over the full x/y range, row 0 at the bottom (y = ylim[0])."""
+        rows, cols = len(grid), len(grid[0])
+        flat = [v for row in grid for v in row]
+        lo, hi = min(flat), max(flat)
+        cmap = colormap or viridis
+        x0, y0 = self.px(self.xlim[0]), self.py(self.ylim[1])
+        w, h = self.px(self.xlim[1]) - x0, self.py(self.ylim[0]) - y0
+        if as_png:
+            pixels = [[cmap((grid[rows - 1 - r][c] - lo) / ((hi - lo) or 1)) for c in range(cols)]
+                      for r in range(rows)]
+            data = base64.b64encode(png(pixels)).decode()
+            self.parts.append(f'<image x="{_n(x0)}" y="{_n(y0)}" width="{_n(w)}" height="{_n(h)}" '
+                              f'preserveAspectRatio="none" image-rendering="pixelated" '
+                              f'href="data:image/png;base64,{data}"/>')
+            return self
+        cw, ch = w / cols, h / rows
+        cells = []
+        for r in range(rows):
+            for c in range(cols):
+                rgb = cmap((grid[r][c] - lo) / ((hi - lo) or 1))
+                cells.append(f'<rect x="{_n(x0 + c * cw)}" y="{_n(y0 + (rows - 1 - r) * ch)}" '
+                             f'width="{_n(cw + 0.5)}" height="{_n(ch + 0.5)}" '
+                             f'fill="#{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x}"/>')
+        self.parts.append("<g>" + "".join(cells) + "</g>")
+        return self
+
+    def text(self, x: float, y: float, label: str, color: str = AXIS, anchor: str = "start") -> "Plot":
+        self.parts.append(f'<text x="{_n(self.px(x))}" y="{_n(self.py(y))}" fill="{color}" '
+                          f'font-family="sans-serif" font-size="12" text-anchor="{anchor}">'
+                          f'{html.escape(label)}</text>')
+        return self
+
+    def legend(self, entries: Sequence[tuple[str, str]]) -> "Plot":
+        x, y = self.left + 10, self.top + 16
+        for i, (label, color) in enumerate(entries):
+            yy = y + i * 16
+            self.parts.append(f'<line x1="{x}" y1="{yy - 4}" x2="{x + 18}" y2="{yy - 4}" '
+                              f'stroke="{color}" stroke-width="2"/><text x="{x + 24}" y="{yy}" '
+                              f'fill="{AXIS}" font-family="sans-serif" font-size="11">'
+                              f'{html.escape(label)}</text>')
+        return self
+
+    def to_svg(self) -> str:
+        title = f"<title>{html.escape(self.title)}</title>" if self.title else ""
+        defs = f"<defs>{''.join(self.defs)}</defs>" if self.defs else ""
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{self.width}" '
+                f'height="{self.height}" viewBox="0 0 {self.width} {self.height}">'
+                f"{title}{defs}{''.join(self.parts)}</svg>\n")
+
+
+def viridis(t: float) -> tuple[int, int, int]:
+    """A five-stop approximation of the viridis colour map (perceptually ordered)."""
+    stops = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37))
+    t = min(max(t, 0.0), 1.0) * (len(stops) - 1)
+    i = min(int(t), len(stops) - 2)
+    f = t - i
+    return tuple(round(a + (b - a) * f) for a, b in zip(stops[i], stops[i + 1]))  # type: ignore
+
+
+def png(pixels: Sequence[Sequence[tuple[int, int, int]]]) -> bytes:
+    """An RGB PNG from rows of (r, g, b), written with zlib only (deterministic bytes)."""
+    height, width = len(pixels), len(pixels[0])
+    raw = b"".join(b"\x00" + bytes(v for px in row for v in px) for row in pixels)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))

@@ -1,0 +1,62 @@
+"""YAML loading that remembers line numbers, so errors can point at the offending line.
+
+PyYAML's plain `safe_load` forgets where things were. Composing the node tree first keeps the
+marks; we keep the 1-based line of every mapping key and sequence item, addressed by a tuple path
+such as ("chapters", 3) or ("sinusoid-demo", "fallback").
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import BuildError
+
+Lines = dict[tuple, int]
+
+
+def _walk(node: yaml.Node, path: tuple, lines: Lines, base: int) -> None:
+    lines.setdefault(path, node.start_mark.line + 1 + base)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = path + (key.value,)
+            lines[child] = key.start_mark.line + 1 + base
+            _walk(value, child, lines, base)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, path + (index,), lines, base)
+
+
+def parse(text: str, file: Path, base_line: int = 0, hint: str | None = None) -> tuple[Any, Lines]:
+    """Parse YAML `text` (found at `base_line` lines into `file`); return (data, lines)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 + base_line if mark is not None else base_line + 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise BuildError(f"invalid YAML: {problem}", file, line,
+                         hint or "check indentation, colons and quoting on this line") from None
+    lines: Lines = {}
+    if node is not None:
+        _walk(node, (), lines, base_line)
+    return data, lines
+
+
+def load(file: Path, hint: str | None = None) -> tuple[Any, Lines]:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BuildError("file not found", file, None, hint) from None
+    return parse(text, file, 0, hint)
+
+
+def line_of(lines: Lines, *path: Any) -> int | None:
+    """The line of `path`, or of its nearest ancestor that has one."""
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return lines.get((), None)
