@@ -1,0 +1,104 @@
+"""Figures in the browser: the demonstration graph computes what Python's onnxruntime computes,
+and without JavaScript or WebAssembly the build-time picture stays, with its sentence."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from .conftest import page_url_path
+
+DEMO = 'data-module="sinusoid-demo"'
+DEMO_FIGURE = 'figure[data-module="sinusoid-demo"]'
+
+
+@pytest.fixture(scope="session")
+def demo_page(pages_with) -> str:
+    pages = pages_with(DEMO)
+    if not pages:
+        pytest.fail("no built page holds the demonstration figure (sinusoid-demo)")
+    return page_url_path(pages[0])
+
+
+def _python_prediction(site_dir: Path, graph: str, model: str, x: np.ndarray) -> dict[str, np.ndarray]:
+    """Run the same graph on the same inputs with Python's onnxruntime."""
+    import onnxruntime
+
+    manifest = json.loads((site_dir / "models" / "manifest.json").read_text(encoding="utf-8"))
+    params = manifest["models"][model]["params"]
+    floats = np.fromfile(site_dir / "models" / params["file"], dtype="<f4")
+    feeds = {
+        entry["name"]: floats[entry["offset"] : entry["offset"] + int(np.prod(entry["shape"]))].reshape(
+            entry["shape"]
+        )
+        for entry in params["layout"]
+    }
+    feeds["x"] = x.reshape(-1, 1)
+    session = onnxruntime.InferenceSession(
+        str(site_dir / "models" / manifest["graphs"][graph]["file"]), providers=["CPUExecutionProvider"]
+    )
+    names = [output.name for output in session.get_outputs()]
+    return dict(zip(names, session.run(None, feeds)))
+
+
+def test_demonstration_graph_matches_python_onnxruntime(page, server, site_dir, demo_page):
+    page.goto(server.url(demo_page))
+    figure = page.locator(DEMO_FIGURE).first
+    figure.scroll_into_view_if_needed()
+    page.wait_for_selector(f"{DEMO_FIGURE}[data-state=ready]", timeout=30_000)
+    assert not figure.locator(".figure-fallback").is_visible(), "fallback still shown after mount"
+    assert figure.locator(".figure-mount > *").count() > 0, "figure drew nothing"
+    data = figure.evaluate("f => ({...f.dataset})")
+    x = np.array(json.loads(data["demoX"]), dtype=np.float32)
+    browser_y = np.array(json.loads(data["demoY"]), dtype=np.float32)
+    expected = _python_prediction(site_dir, data["demoGraph"], data["demoModel"], x)
+    python_y = expected[data["demoOutput"]].reshape(-1)
+    assert browser_y.shape == python_y.shape
+    np.testing.assert_allclose(browser_y, python_y, rtol=0, atol=1e-5)
+
+
+def test_figures_load_only_near_the_viewport(new_page, server, demo_page):
+    """Text first: on a small screen scrolled to the top, the runtime is not fetched until the
+    reader approaches the figure."""
+    page = new_page(viewport={"width": 400, "height": 300})
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(server.url(demo_page))
+    page.wait_for_load_state("load")
+    figure = page.locator(DEMO_FIGURE).first
+    far = page.evaluate(
+        f"document.querySelector('{DEMO_FIGURE}').getBoundingClientRect().top > 2 * window.innerHeight + 800"
+    )
+    if far:
+        page.wait_for_timeout(300)
+        assert not any("/vendor/ort/" in url or url.endswith(".onnx") for url in requested)
+        assert figure.get_attribute("data-state") is None
+    figure.scroll_into_view_if_needed()
+    page.wait_for_selector(f"{DEMO_FIGURE}[data-state=ready]", timeout=30_000)
+    assert any(url.endswith(".wasm") for url in requested)
+
+
+def test_without_javascript_the_picture_shows(new_page, server, demo_page):
+    page = new_page(java_script_enabled=False)
+    page.goto(server.url(demo_page))
+    figure = page.locator(DEMO_FIGURE).first
+    figure.scroll_into_view_if_needed()
+    picture = figure.locator(".figure-fallback img")
+    assert picture.is_visible()
+    assert picture.evaluate("img => img.complete && img.naturalWidth > 0"), "fallback picture missing"
+    assert "JavaScript" in figure.locator(".fallback-note").inner_text()
+
+
+def test_without_webassembly_the_picture_stays_with_its_reason(new_page, server, demo_page):
+    page = new_page()
+    page.add_init_script("delete globalThis.WebAssembly;")
+    page.goto(server.url(demo_page))
+    figure = page.locator(DEMO_FIGURE).first
+    figure.scroll_into_view_if_needed()
+    page.wait_for_selector(f"{DEMO_FIGURE}[data-state=failed]")
+    assert figure.locator(".figure-fallback img").is_visible()
+    note = figure.locator(".fallback-note").inner_text()
+    assert "WebAssembly" in note and note.count(".") == 1, note
+    assert figure.locator(".figure-mount > *").count() == 0
