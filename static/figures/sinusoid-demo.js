@@ -68,5 +68,14 @@ export async function mount(element, params, runtime) {
   element.replaceChildren(svg);
   // Exposed for the browser test: the numbers the graph computed.
   element.dataset.prediction = JSON.stringify(Array.from(prediction.slice(0, 5), (v) => +v.toFixed(5)));
+  // The full inputs and outputs (float32 values as JSON) on the figure, for the browser test that
+  // compares them with Python's onnxruntime (tests/browser/test_figures.py).
+  Object.assign((element.closest("figure") ?? element).dataset, {
+    demoGraph: graph,
+    demoModel: model,
+    demoOutput: session.outputNames[0],
+    demoX: JSON.stringify(Array.from(xs)),
+    demoY: JSON.stringify(Array.from(prediction)),
+  });
   return { destroy: () => element.replaceChildren() };
 }

@@ -35,10 +35,12 @@ def _python_prediction(site_dir: Path, graph: str, model: str, x: np.ndarray) ->
         )
         for entry in params["layout"]
     }
-    feeds["x"] = x.reshape(-1, 1)
     session = onnxruntime.InferenceSession(
         str(site_dir / "models" / manifest["graphs"][graph]["file"]), providers=["CPUExecutionProvider"]
     )
+    # The graph's one input that is not a parameter is the query x (as the demo module feeds it).
+    for graph_input in session.get_inputs():
+        feeds.setdefault(graph_input.name, x.reshape(-1, 1))
     names = [output.name for output in session.get_outputs()]
     return dict(zip(names, session.run(None, feeds)))
 
