@@ -145,15 +145,19 @@ def _number_figures(state) -> None:
 
 
 def _attr(value: str) -> str:
-    """Escape for a single-quoted attribute (the contract writes data-params='{json}')."""
     return html.escape(value, quote=True)
+
+
+def _single_quoted(value: str) -> str:
+    """Escape for a single-quoted attribute (the contract writes data-params='{json}')."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;")
 
 
 def figure_open_html(spec: FigureSpec, number: int, root: str,
                      size: tuple[int, int] | None) -> str:
     dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
     return (f'<figure class="figure" id="fig-{spec.id}" data-figure="{spec.id}" '
-            f'data-module="{_attr(spec.module)}" data-params=\'{_attr(spec.params_json)}\'>\n'
+            f'data-module="{_attr(spec.module)}" data-params=\'{_single_quoted(spec.params_json)}\'>\n'
             f'<div class="figure-mount"></div>\n'
             f'<div class="figure-fallback"><img src="{root}figures-static/{spec.id}.svg" '
             f'alt="{_attr(spec.alt)}"{dims} loading="lazy" decoding="async">\n'

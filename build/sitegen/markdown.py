@@ -33,7 +33,18 @@ def create_parser() -> MarkdownIt:
     md.use(citations_plugin)     # numbers citations in reading order (footnotes last)
     md.use(xrefs_plugin)         # refers to equation and figure numbers
     md.use(fences_plugin)
+    md.add_render_rule("table_open", _table_open)
+    md.add_render_rule("table_close", _table_close)
     return md
+
+
+def _table_open(self, tokens, idx, options, env) -> str:
+    # Wide tables scroll sideways inside their wrapper instead of widening the page.
+    return '<div class="table-wrap">' + self.renderToken(tokens, idx, options, env)
+
+
+def _table_close(self, tokens, idx, options, env) -> str:
+    return self.renderToken(tokens, idx, options, env) + "</div>\n"
 
 
 def parse(md: MarkdownIt, text: str, ctx: PageContext) -> tuple[list[Token], dict]:

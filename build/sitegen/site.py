@@ -11,6 +11,7 @@ bibliography, highlighted code, fallback pictures and the esbuild bundle.
 """
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 import uuid
@@ -119,14 +120,19 @@ def _fallback_names() -> set[str]:
     return set(REGISTRY)
 
 
-def build(project: Project, out: Path, caches: Caches | None = None) -> BuildResult:
-    """Build the whole site into `out` atomically; raise BuildError on any bad input."""
+def build(project: Project, out: Path, caches: Caches | None = None,
+          base_url: str | None = None) -> BuildResult:
+    """Build the whole site into `out` atomically; raise BuildError on any bad input.
+
+    `base_url` overrides article.yaml's `url` (canonical links, Open Graph, sitemap)."""
     started = time.perf_counter()
     caches = caches or Caches(project)
     out = out.resolve()
     caches.bundler.start()  # esbuild runs in the background while pages are parsed
     try:
         article, chapters, inputs = read_inputs(project, caches)
+        if base_url is not None:
+            article = dataclasses.replace(article, url=base_url.rstrip("/") + "/" if base_url else "")
         parsed = [_parse(caches, inputs, chapter) for chapter in chapters]
         caches.katex.render_pending()
         figure_svgs = _fallbacks(inputs, parsed, caches)

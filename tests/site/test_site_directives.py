@@ -1,0 +1,153 @@
+"""Directives: figures (registry, numbering, fallbacks, model checks), listings, manifest values."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+
+from sitegen.errors import BuildError
+from sitegen.figures import load_registry
+from sitegen.listings import extract
+from sitegen.manifest import Manifest, ManifestError, results_table
+from sitegen.project import REPO_ROOT
+
+from conftest import MODELS
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+def test_figure_html_follows_the_contract(md):
+    html, ctx = md("::: figure sinusoid-demo\nCaption with $x$ and [@finn2017].\n:::\n\nSee @fig:sinusoid-demo.\n")
+    assert ctx.figures == {"sinusoid-demo": 1}
+    opening = re.search(r"<figure [^>]*>", html).group(0)
+    assert 'class="figure" id="fig-sinusoid-demo" data-figure="sinusoid-demo"' in opening
+    assert 'data-module="sinusoid-demo"' in opening
+    params = re.search(r"data-params='([^']*)'", opening).group(1)
+    assert json.loads(params.replace("&quot;", '"')) == {
+        "graph": "sinusoid_predict", "model": "maml", "amplitude": 2.0, "phase": 0.5}
+    assert '<div class="figure-mount"></div>' in html
+    assert '<div class="figure-fallback"><img src="../figures-static/sinusoid-demo.svg"' in html
+    assert '<p class="fallback-note">This figure is interactive' in html
+    assert '<figcaption><span class="figure-label">Figure 1.</span> Caption with <span class="katex">' in html
+    assert "<p>Caption" not in html  # a one-paragraph caption reads inline
+    assert '<a class="xref" href="#fig-sinusoid-demo">Figure 1</a>' in html
+
+
+def test_unknown_figure_is_an_error(md):
+    with pytest.raises(BuildError) as err:
+        md("Text.\n\n::: figure nope\nCaption.\n:::\n", line_offset=3)
+    assert err.value.line == 6 and "nope" in err.value.message and "figures.yaml" in err.value.hint
+
+
+def test_missing_model_file_is_an_error(project, tmp_path):
+    from sitegen.site import build
+    models = tmp_path / "models"
+    shutil.copytree(MODELS, models)
+    (models / "maml.params.bin").unlink()
+    broken = type(project).at(content=project.content, models=models)
+    with pytest.raises(BuildError) as err:
+        build(broken, tmp_path / "_site")
+    assert "missing model file static/models/maml.params.bin" in err.value.message
+    assert err.value.file.name == "alpha.md" and err.value.line == 34
+    assert "article export" in err.value.hint
+
+
+def test_registry_errors_name_the_line(tmp_path):
+    file = tmp_path / "figures.yaml"
+    file.write_text("a:\n  module: m\n  fallback: sinusoid_demo\n  alt: x\nb:\n  module: m\n"
+                    "  fallback: no_such\n  alt: x\n")
+    with pytest.raises(BuildError) as err:
+        load_registry(file, "figures.yaml", {"sinusoid_demo"})
+    assert err.value.line == 7 and "no_such" in err.value.message
+
+
+def test_fallback_runs_the_graph_and_draws_svg():
+    from sitegen.fallbacks import REGISTRY
+    from sitegen.onnxmodels import load_params, run
+    import numpy as np
+    svg = REGISTRY["sinusoid_demo"]({"model": "maml", "graph": "sinusoid_predict"}, MODELS)
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" width="480" height="300"')
+    assert svg.count("<polyline") == 2
+    # the graph computes the MLP the layout describes
+    params = load_params(MODELS, "maml")
+    x = np.array([[0.5]], dtype=np.float32)
+    (y,) = run(MODELS, "sinusoid_predict", {**params, "x": x})
+    h = np.maximum(x @ params["w1"].T + params["b1"], 0)
+    h = np.maximum(h @ params["w2"].T + params["b2"], 0)
+    assert np.allclose(y, h @ params["w3"].T + params["b3"], atol=1e-6)
+
+
+def test_svgplot_is_deterministic_and_small():
+    from sitegen.svgplot import Plot, nice_ticks
+    assert nice_ticks(-5, 5) == [-4, -2, 0, 2, 4] or nice_ticks(-5, 5)[0] == -5
+    def draw():
+        p = Plot((0, 1), (0, 1)).axes("a", "b").polyline([0, 1], [0, 1]).arrow(0.1, 0.1, 0.5, 0.5)
+        p.heatmap([[0, 1], [1, 0]]).heatmap([[0, 1], [1, 0]], as_png=True).points([0.5], [0.5])
+        return p.to_svg()
+    assert draw() == draw()
+    assert "<marker" in draw() and "data:image/png;base64," in draw()
+
+
+# --- listings ----------------------------------------------------------------------------------
+
+def test_listing_extracts_a_function():
+    listing = extract(REPO_ROOT, "trainers/model.py", "forward")
+    assert listing.code.startswith("def forward(")
+    source = (REPO_ROOT / "trainers/model.py").read_text().splitlines()
+    assert source[listing.start - 1].startswith("def forward(")
+    assert listing.end >= listing.start
+
+
+def test_listing_of_a_method(tmp_path):
+    root = tmp_path
+    (root / "trainers").mkdir()
+    (root / "trainers/m.py").write_text("class A:\n    @staticmethod\n    def go():\n        return 1\n")
+    listing = extract(root, "trainers/m.py", "A.go")
+    assert listing.code == "@staticmethod\ndef go():\n    return 1\n" and listing.start == 2
+
+
+@pytest.mark.parametrize("path, name, words", [
+    ("trainers/model.py", "no_such_function", "defines no function or class"),
+    ("trainers/nope.py", "forward", "does not exist"),
+    ("build/sitegen/cli.py", "main", "listings come from trainers/"),
+])
+def test_listing_errors(md, path, name, words):
+    with pytest.raises(BuildError) as err:
+        md(f"Text.\n\n::: listing {path} {name}\n:::\n", line_offset=2)
+    assert words in err.value.message and err.value.line == 5
+
+
+def test_listing_html(md):
+    html, ctx = md("::: listing trainers/model.py forward\nThe forward pass.\n:::\n")
+    assert '<figure class="listing" id="listing-forward">' in html
+    assert 'href="../source/trainers/model.py.html#L-' in html
+    assert "The forward pass.</figcaption>" in html
+    assert [l.path for l in ctx.listings] == ["trainers/model.py"]
+
+
+# --- manifest ----------------------------------------------------------------------------------
+
+def test_manifest_values(md):
+    html, _ = md("Error {{manifest:models.maml.evaluation.K5.mean.1:.3f}}, "
+                 "time {{manifest:models.maml.train_seconds}}.\n")
+    assert '<span class="manifest-value">1.500</span>' in html
+    assert '<span class="manifest-value">61.2</span>' in html
+
+
+def test_unknown_manifest_path(md):
+    with pytest.raises(BuildError) as err:
+        md("One.\nTwo {{manifest:models.reptile.seed}}.\n", line_offset=10)
+    assert err.value.line == 12 and "'reptile'" in err.value.message and "maml" in err.value.message
+
+
+def test_missing_manifest(tmp_path):
+    with pytest.raises(ManifestError, match="does not exist"):
+        Manifest(tmp_path / "manifest.json").lookup("models")
+
+
+def test_results_table():
+    html = results_table(Manifest(MODELS / "manifest.json"))
+    assert '<table class="results">' in html and "K = 5" in html and "K = 10" in html
+    assert "<td>1.50 ± 0.10</td>" in html and "<td>61 s</td>" in html
