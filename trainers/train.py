@@ -147,8 +147,10 @@ def train(
         params, opt_state, out = step(state.params, state.opt_state, tasks, rate)
         loss_sum, count = loss_sum + out.loss.detach(), count + 1
         iteration = state.iteration + 1
-        due_log = iteration % log_every == 0 or iteration == total
-        due_checkpoint = iteration % checkpoint_every == 0 or iteration == total
+        # Schedules follow the configured run, not `stop_after`: an early stop leaves on disk
+        # exactly what a crash at that point would.
+        due_log = iteration % log_every == 0 or iteration == config["iterations"]
+        due_checkpoint = iteration % checkpoint_every == 0 or iteration == config["iterations"]
         if (due_log or due_checkpoint) and not _finite(params, loss_sum):
             where = f"the last good checkpoint is {ckpt_path} (iteration {last_good})" if last_good else "no checkpoint was written"
             raise TrainingDiverged(
@@ -183,7 +185,7 @@ def write_final(state: TrainState, config: Config, out_dir: Path) -> Path:
             "iterations": state.iteration,
             "train_seconds": round(state.elapsed, 2),
             "history": list(state.history),
-            "torch": torch.__version__,
+            "torch": str(torch.__version__),
         },
         path,
     )
