@@ -1,0 +1,173 @@
+"""`article export`: write every graph, model and toy data set the figures use, and the manifest.
+
+Into --out (static/models, committed): <graph>.onnx for each graph of trainers.graphs, the
+parameters of each trained model (runs/<model>/final.pt) as <model>.params.bin, toys.json (the
+seeded toy data), and manifest.json, which merges the results of `article evaluate`
+(evaluation.json in the same folder). Missing runs are skipped with a note; only --only turns a
+missing run into an error. The model `demo` is the network's seeded initialisation, untrained, so
+the figures have parameters before any training has run; it is never evaluated.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from trainers import manifest as mf
+from trainers.errors import UserError
+
+DEMO_MODEL = "demo"
+DEMO_SEED = 0
+TOYS = "toys"
+EVALUATION = "evaluation.json"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", default="static/models", help="output folder (default: static/models)")
+    parser.add_argument("--runs", default="runs", help="folder holding <MODEL>/final.pt (default: runs)")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="NAME",
+        help="export only these graphs, models or data (toys); the rest of the manifest is kept",
+    )
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _kb(path: Path) -> str:
+    return f"{path.stat().st_size / 1024:.1f} KB"
+
+
+def _export_graphs(names: list[str], out: Path, manifest: dict) -> None:
+    from trainers.graphs import catalogue
+    from trainers.onnx_export import export_graph
+
+    specs = catalogue()
+    for name in names:
+        path = out / f"{name}.onnx"
+        signature = export_graph(specs[name], path)
+        manifest["graphs"][name] = {**mf.file_entry(path), **signature, "description": specs[name].description}
+        _say(f"wrote {path} ({_kb(path)})")
+
+
+def _model_entry(out: Path, name: str, params: dict, info: dict) -> dict:
+    path = out / f"{name}.params.bin"
+    layout = mf.write_params(params, path)
+    _say(f"wrote {path} ({_kb(path)})")
+    return {**info, "params": {**mf.file_entry(path), "layout": layout}}
+
+
+def _export_demo(out: Path) -> dict:
+    from trainers.model import LAYER_SIZES, init_params
+
+    params = {name: p.numpy() for name, p in init_params(DEMO_SEED).items()}
+    info = {
+        "method": "untrained-initialisation",
+        "config": {"layer_sizes": list(LAYER_SIZES), "init": "trainers.model.init_params"},
+        "seed": DEMO_SEED,
+        "iterations": 0,
+        "train_seconds": 0.0,
+    }
+    return _model_entry(out, DEMO_MODEL, params, info)
+
+
+def _export_run(out: Path, runs: Path, name: str) -> dict:
+    from trainers import checkpoint
+    from trainers.model import PARAM_NAMES
+
+    final = checkpoint.load(runs / name / "final.pt", what=f"trained model '{name}'")
+    order = sorted(final["params"], key=lambda n: (PARAM_NAMES.index(n) if n in PARAM_NAMES else len(PARAM_NAMES), n))
+    params = {n: final["params"][n].detach().cpu().numpy() for n in order}
+    info = {key: final[key] for key in ("method", "config", "seed", "iterations", "train_seconds")}
+    return _model_entry(out, name, params, json.loads(json.dumps(info, default=str)))
+
+
+def _export_toys(out: Path) -> dict:
+    from trainers.toys import toys_json
+
+    path = out / "toys.json"
+    path.write_text(json.dumps(toys_json(), sort_keys=True, separators=(",", ":")) + "\n")
+    _say(f"wrote {path} ({_kb(path)})")
+    return mf.file_entry(path)
+
+
+def _merge_evaluation(out: Path, manifest: dict) -> None:
+    """models.<m>.evaluation from `article evaluate`'s results, for every model that has them."""
+    path = out / EVALUATION
+    results = json.loads(path.read_text()) if path.is_file() else {}
+    for name, model in manifest["models"].items():
+        model.pop("evaluation", None)
+        if name != DEMO_MODEL and name in results:
+            model["evaluation"] = results[name]
+
+
+def run(args: argparse.Namespace) -> int:
+    from trainers.graphs import catalogue
+    from trainers.methods import METHODS
+
+    out, runs = Path(args.out), Path(args.runs)
+    graph_names = list(catalogue())
+    trained = sorted(p.parent.name for p in runs.glob("*/final.pt") if p.parent.name != DEMO_MODEL)
+    previous = mf.load(out)
+
+    if args.only:
+        known = {*graph_names, *trained, *METHODS, DEMO_MODEL, TOYS}
+        unknown = [n for n in args.only if n not in known]
+        if unknown:
+            raise UserError(
+                f"nothing called {', '.join(unknown)} to export; graphs: {', '.join(graph_names)}; "
+                f"models: {', '.join([DEMO_MODEL, *trained]) }; data: {TOYS}"
+            )
+        untrained = [n for n in args.only if n in METHODS and n not in trained]
+        if untrained:
+            raise UserError(
+                f"no trained model {', '.join(untrained)}: expected {runs}/<MODEL>/final.pt "
+                "(train it with `article train <MODEL>` first)"
+            )
+        selected = set(args.only)
+        manifest = previous or mf.empty()
+        manifest["versions"] = mf.versions()
+        manifest.setdefault("data", {})
+    else:
+        selected = {*graph_names, *trained, DEMO_MODEL, TOYS}
+        manifest = mf.empty()
+        skipped = [m for m in METHODS if m not in trained]
+        if skipped:
+            _say(f"no trained model for {', '.join(skipped)} under {runs}: exported without them")
+
+    out.mkdir(parents=True, exist_ok=True)
+    _export_graphs([n for n in graph_names if n in selected], out, manifest)
+    if DEMO_MODEL in selected:
+        manifest["models"][DEMO_MODEL] = _export_demo(out)
+    for name in trained:
+        if name in selected:
+            manifest["models"][name] = _export_run(out, runs, name)
+    if TOYS in selected:
+        manifest["data"][TOYS] = _export_toys(out)
+    _merge_evaluation(out, manifest)
+
+    if previous is not None and not args.only:
+        for stale in sorted(mf.files(previous) - mf.files(manifest)):
+            (out / stale).unlink(missing_ok=True)
+            _say(f"removed {out / stale} (no longer exported)")
+    _say(f"wrote {mf.write(out, manifest)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m trainers.export`, the same as `article export`."""
+    parser = argparse.ArgumentParser(prog="article export", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    try:
+        return run(parser.parse_args(argv))
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""The catalogue of ONNX graphs: every computation a figure runs, written once in torch.
+
+Each entry is a `GraphSpec`: a step function over named tensors (built only from the shared
+pieces: trainers.model, trainers.inner, trainers.sinusoid, trainers.toys), example inputs, the
+output names and the dynamic dimensions. Graphs take parameters and data as inputs, so one graph
+serves every model and every toy data set.
+
+Dimension names used in the signatures: N points to evaluate, K support points, T tasks, G grid
+points (parameter pairs (a, b)).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch.func import vmap
+
+from trainers import toys
+from trainers.inner import mse, sgd_step
+from trainers.methods.common import HyperParams, TaskBatch
+from trainers.methods.maml import maml_meta_gradient
+from trainers.model import PARAM_NAMES, forward, init_params
+from trainers.onnx_export import GraphSpec, Tensors
+from trainers.sinusoid import sinusoid
+
+# Steps of the accumulated-loss figure: m = 0 .. ACCUMULATED_STEPS on its slider.
+ACCUMULATED_STEPS = 20
+
+# Example sizes for tracing: distinct, and none equal to a static size (1, 2, 40), so the tracer
+# never confuses one dimension with another.
+_N, _K, _T, _G, _NT = 13, 7, 3, 11, 5
+
+
+def _examples(seed: int = 0, **shapes: tuple[int, ...]) -> Tensors:
+    gen = torch.Generator().manual_seed(seed)
+    return {name: torch.rand(shape, generator=gen) for name, shape in shapes.items()}
+
+
+def _sinusoid_params() -> Tensors:
+    return dict(init_params(0))
+
+
+def _params(inputs: Tensors) -> Tensors:
+    return {name: inputs[name] for name in PARAM_NAMES}
+
+
+# --- Sinusoid network -------------------------------------------------------------------------
+
+
+def sinusoid_predict(inputs: Tensors) -> Tensors:
+    return {"y": forward(_params(inputs), inputs["x"])}
+
+
+def sinusoid_sgd_step(inputs: Tensors) -> Tensors:
+    new, loss = sgd_step(_params(inputs), inputs["support_x"], inputs["support_y"], inputs["step_size"])
+    return {**{f"{name}_next": new[name] for name in PARAM_NAMES}, "loss": loss}
+
+
+def sinusoid_curves(inputs: Tensors) -> Tensors:
+    prediction = forward(_params(inputs), inputs["x"])
+    target = sinusoid(inputs["x"], inputs["amplitude"], inputs["phase"])
+    return {"prediction": prediction, "target": target, "mse": mse(prediction, target)}
+
+
+# --- Line fitting through a softplus ----------------------------------------------------------
+
+
+def _over_tasks_and_grid(fn: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
+    """fn(theta (2,), *task data (N,)) -> f(grid (G, 2), *data (T, N)) with result (T, G, ...)."""
+    return vmap(vmap(fn, in_dims=(0,) + (None,) * 4), in_dims=(None,) + (0,) * 4)
+
+
+def line_landscape(inputs: Tensors) -> Tensors:
+    def loss(theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return toys.line_loss(toys.as_params(theta), x, y)
+
+    per_task = vmap(vmap(loss, in_dims=(0, None, None)), in_dims=(None, 0, 0))
+    return {"loss": per_task(inputs["grid"], inputs["x"], inputs["y"])}
+
+
+def line_accumulated(inputs: Tensors) -> Tensors:
+    step_size = inputs["step_size"]
+
+    def losses_along_path(theta, x_train, y_train, x_test, y_test) -> torch.Tensor:
+        path = toys.line_trajectory(toys.as_params(theta), x_train, y_train, step_size, ACCUMULATED_STEPS)
+        return torch.stack([toys.line_loss(p, x_test, y_test) for p in path])
+
+    per_task = _over_tasks_and_grid(losses_along_path)(
+        inputs["grid"], inputs["x_train"], inputs["y_train"], inputs["x_test"], inputs["y_test"]
+    )  # (T, G, M + 1)
+    loss = per_task.sum(0).T  # (M + 1, G)
+    return {"loss": loss, "minimum": inputs["grid"][loss.argmin(dim=1)]}
+
+
+def line_maml_step(inputs: Tensors) -> Tensors:
+    theta, alpha = inputs["theta"], inputs["step_size"]
+    x_train, y_train = inputs["x_train"], inputs["y_train"]
+    x_test, y_test = inputs["x_test"], inputs["y_test"]
+    params = toys.as_params(theta)
+    # The trainers' own MAML meta-gradient, with the line model as its `forward`.
+    step = maml_meta_gradient(
+        params,
+        TaskBatch(x_train, y_train, x_test, y_test),
+        HyperParams(inner_lr=toys.mse_step_size(alpha), inner_steps=1),
+        model=toys.line_forward,
+    )
+    # MAML's meta-loss is the mean over tasks of the test MSE; the figure's is the sum over tasks
+    # of the toy loss, half the MSE: T/2 times as large, and so is its gradient.
+    meta_gradient = 0.5 * x_train.shape[0] * toys.as_vector(step.direction)
+
+    def adapted(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return toys.as_vector(toys.line_trajectory(params, x, y, alpha, 1)[-1])
+
+    phis = vmap(adapted)(x_train, y_train)
+    losses = vmap(lambda phi, x, y: toys.line_loss(toys.as_params(phi), x, y))(phis, x_test, y_test)
+    return {
+        "phi": phis,
+        "task_losses_after": losses,
+        "meta_loss": losses.sum(),
+        "meta_gradient": meta_gradient,
+        "theta_next": theta - inputs["meta_step_size"] * meta_gradient,
+    }
+
+
+# --- The catalogue ----------------------------------------------------------------------------
+
+
+def _scalar(value: float) -> torch.Tensor:
+    return torch.tensor(value)
+
+
+def _line_data(prefixes: tuple[str, ...]) -> tuple[Tensors, dict[str, dict[int, str]]]:
+    names = [f"{v}_{p}" if p else v for p in prefixes for v in ("x", "y")]
+    return _examples(1, **{n: (_T, _NT) for n in names}), {n: {0: "T", 1: "N"} for n in names}
+
+
+def catalogue() -> dict[str, GraphSpec]:
+    """Every graph `article export` writes, by name (the file is <name>.onnx)."""
+    params = _sinusoid_params()
+    grid = {"grid": torch.rand(_G, 2, generator=torch.Generator().manual_seed(2))}
+    line_xy, line_xy_dims = _line_data(("",))
+    line_split, line_split_dims = _line_data(("train", "test"))
+    specs = [
+        GraphSpec(
+            name="sinusoid_predict",
+            fn=sinusoid_predict,
+            example_inputs={**params, **_examples(x=(_N, 1))},
+            outputs=("y",),
+            dynamic={"x": {0: "N"}},
+            description="The sinusoid network's prediction y at the points x.",
+        ),
+        GraphSpec(
+            name="sinusoid_sgd_step",
+            fn=sinusoid_sgd_step,
+            example_inputs={**params, **_examples(support_x=(_K, 1), support_y=(_K, 1)), "step_size": _scalar(0.01)},
+            outputs=tuple(f"{n}_next" for n in PARAM_NAMES) + ("loss",),
+            dynamic={"support_x": {0: "K"}, "support_y": {0: "K"}},
+            description="One SGD step of the sinusoid network on the support MSE; loss is the MSE before the step.",
+        ),
+        GraphSpec(
+            name="sinusoid_curves",
+            fn=sinusoid_curves,
+            example_inputs={**params, "amplitude": _scalar(2.0), "phase": _scalar(0.5), **_examples(x=(_N, 1))},
+            outputs=("prediction", "target", "mse"),
+            dynamic={"x": {0: "N"}},
+            description="The network's prediction, the true curve A sin(x + phase), and their MSE at the points x.",
+        ),
+        GraphSpec(
+            name="line_landscape",
+            fn=line_landscape,
+            example_inputs={**grid, **line_xy},
+            outputs=("loss",),
+            dynamic={"grid": {0: "G"}, **line_xy_dims},
+            description="Each line-fitting task's loss 1/(2N) sum (softplus(a x + b) - y)^2 at each grid point (a, b).",
+        ),
+        GraphSpec(
+            name="line_accumulated",
+            fn=line_accumulated,
+            example_inputs={**grid, **line_split, "step_size": _scalar(0.5)},
+            outputs=("loss", "minimum"),
+            dynamic={"grid": {0: "G"}, **line_split_dims},
+            description=(
+                f"The accumulated loss sum_i L_i,test(U_i^(m)(a, b)) after m = 0..{ACCUMULATED_STEPS} SGD steps"
+                " on each task's train data, at each grid point, and the grid point minimising it for each m."
+            ),
+        ),
+        GraphSpec(
+            name="line_maml_step",
+            fn=line_maml_step,
+            example_inputs={
+                "theta": torch.tensor([0.4, 0.6]),
+                **line_split,
+                "step_size": _scalar(0.5),
+                "meta_step_size": _scalar(0.1),
+            },
+            outputs=("phi", "task_losses_after", "meta_loss", "meta_gradient", "theta_next"),
+            dynamic=line_split_dims,
+            description=(
+                "One MAML step on the line-fitting tasks: phi_i = theta - alpha grad L_i,train(theta), the test"
+                " losses at phi_i, their sum (the meta-loss), its exact gradient through the inner step, and"
+                " theta - beta times that gradient."
+            ),
+        ),
+    ]
+    return {spec.name: spec for spec in specs}
