@@ -1,0 +1,150 @@
+// Form controls for figures: labelled sliders, buttons, selects, checkboxes and status lines.
+//
+// Every control has a visible <label> tied to it (so its accessible name is the visible text) and
+// is a native element, so mouse, touch and keyboard all work without extra code. Sliders show
+// their value in an <output> next to them, formatted by the figure, and announce the same text
+// through aria-valuetext.
+
+let counter = 0;
+function nextId(prefix) {
+  counter += 1;
+  return `${prefix}-${counter}`;
+}
+
+function make(tag, props = {}, parent = null) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (value === undefined || value === null) continue;
+    if (name === "text") node.textContent = value;
+    else if (name === "className") node.className = value;
+    else node.setAttribute(name, String(value));
+  }
+  if (parent) parent.append(node);
+  return node;
+}
+
+/**
+ * A row of controls under (or above) a plot. Applies the layout inline, because the site's
+ * stylesheet belongs to another module and only styles the controls themselves.
+ */
+export function controlRow(parent, { className = "figure-controls" } = {}) {
+  const row = make("div", { className }, parent);
+  Object.assign(row.style, {
+    display: "flex",
+    flexWrap: "wrap",
+    alignItems: "center",
+    gap: "0.5rem 1.2rem",
+    margin: "0.6rem 0",
+    fontFamily: "var(--font-ui)",
+    fontSize: "0.9rem",
+  });
+  return row;
+}
+
+/**
+ * slider(parent, {label, min, max, step, value, format = String, onInput, name})
+ * -> {input, output, value (get/set), setDisabled(bool)}
+ * onInput(value) runs on every change (dragging, arrow keys, Page Up/Down, Home/End).
+ */
+export function slider(parent, { label, min, max, step = 1, value, format = String, onInput = () => {}, name } = {}) {
+  const id = nextId("fig-slider");
+  const wrap = make("span", { className: "figure-slider" }, parent);
+  Object.assign(wrap.style, { display: "inline-flex", alignItems: "center", gap: "0.4rem" });
+  make("label", { for: id, text: label }, wrap);
+  const input = make("input", { id, type: "range", min, max, step, value, name }, wrap);
+  const output = make("output", { for: id, className: "readout" }, wrap);
+  output.style.minWidth = "3.5em";
+  const show = () => {
+    const text = format(Number(input.value));
+    output.textContent = text;
+    input.setAttribute("aria-valuetext", text);
+  };
+  input.addEventListener("input", () => {
+    show();
+    onInput(Number(input.value));
+  });
+  show();
+  return {
+    input,
+    output,
+    get value() {
+      return Number(input.value);
+    },
+    set value(v) {
+      input.value = String(v);
+      show();
+    },
+    setDisabled(disabled) {
+      input.disabled = disabled;
+    },
+  };
+}
+
+/** button(parent, {label, onClick, title}) -> <button> (its text is its accessible name). */
+export function button(parent, { label, onClick = () => {}, title, name } = {}) {
+  const node = make("button", { type: "button", text: label, title, name }, parent);
+  node.addEventListener("click", () => onClick());
+  return node;
+}
+
+/**
+ * select(parent, {label, options: [{value, label}], value, onChange})
+ * -> {select, value (get/set)}; values are strings as in the DOM.
+ */
+export function select(parent, { label, options, value, onChange = () => {}, name } = {}) {
+  const id = nextId("fig-select");
+  const wrap = make("span", { className: "figure-select" }, parent);
+  Object.assign(wrap.style, { display: "inline-flex", alignItems: "center", gap: "0.4rem" });
+  make("label", { for: id, text: label }, wrap);
+  const node = make("select", { id, name }, wrap);
+  for (const option of options) make("option", { value: option.value, text: option.label ?? option.value }, node);
+  if (value !== undefined) node.value = String(value);
+  node.addEventListener("change", () => onChange(node.value));
+  return {
+    select: node,
+    get value() {
+      return node.value;
+    },
+    set value(v) {
+      node.value = String(v);
+    },
+  };
+}
+
+/** checkbox(parent, {label, checked, onChange}) -> {input, checked (get/set)}. */
+export function checkbox(parent, { label, checked = false, onChange = () => {}, name } = {}) {
+  const id = nextId("fig-check");
+  const wrap = make("span", { className: "figure-checkbox" }, parent);
+  Object.assign(wrap.style, { display: "inline-flex", alignItems: "center", gap: "0.35rem" });
+  const input = make("input", { id, type: "checkbox", name }, wrap);
+  input.checked = checked;
+  make("label", { for: id, text: label }, wrap);
+  input.addEventListener("change", () => onChange(input.checked));
+  return {
+    input,
+    get checked() {
+      return input.checked;
+    },
+    set checked(v) {
+      input.checked = Boolean(v);
+    },
+  };
+}
+
+/**
+ * A polite live region: one line of text a screen reader announces when it changes (status of a
+ * computation, why a button did nothing).
+ */
+export function statusLine(parent, { className = "figure-status" } = {}) {
+  const node = make("p", { className, role: "status", "aria-live": "polite" }, parent);
+  Object.assign(node.style, { margin: "0.3rem 0", fontFamily: "var(--font-ui)", fontSize: "0.9rem", minHeight: "1.4em" });
+  return {
+    element: node,
+    set(text) {
+      node.textContent = text;
+    },
+    get text() {
+      return node.textContent;
+    },
+  };
+}
