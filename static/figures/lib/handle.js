@@ -19,7 +19,8 @@ const DRAG_THRESHOLD = 3; // user units; below this a press-and-release counts a
  *   options: {x, y, label, series = 1, radius = 7,
  *             step = [dx, dy] (data units per arrow key; Shift multiplies by `bigFactor` = 10),
  *             movable = true (false: a point that can be focused, activated, removed),
- *             format = (x, y) => "x = …, y = …" (aria-valuetext),
+ *             format = (x, y) => "x = …, y = …" (aria-valuetext; for an immovable point,
+ *             appended to its name with `hint`, e.g. "Delete removes it"),
  *             onMove(x, y, source: "pointer" | "key") -> optional {x, y} (the position kept),
  *             onEnd(x, y) (drag or key move finished), onActivate(), onRemove()}
  *   handle:  {element, x, y, set(x, y), focus(), destroy()}
@@ -37,8 +38,10 @@ export function createHandle(plot, parent, options) {
     onEnd = () => {},
     onActivate = null,
     onRemove = null,
+    hint = "",
   } = options;
   const state = { x: options.x, y: options.y };
+  let currentLabel = label;
 
   const group = el("g", {
     class: "fig-handle",
@@ -73,10 +76,13 @@ export function createHandle(plot, parent, options) {
       c.setAttribute("cy", cy);
     }
     const text = format(state.x, state.y);
-    group.setAttribute("aria-valuetext", text);
     if (movable) {
+      group.setAttribute("aria-valuetext", text);
       // aria-valuenow is required for role=slider; x is the primary coordinate, the text says both.
       group.setAttribute("aria-valuenow", Number(state.x.toFixed(4)));
+    } else {
+      // A button has no value attributes: its name carries the coordinates (and any hint).
+      group.setAttribute("aria-label", [currentLabel, text, hint].filter(Boolean).join(", "));
     }
   }
 
@@ -169,7 +175,9 @@ export function createHandle(plot, parent, options) {
       render();
     },
     setLabel(text) {
-      group.setAttribute("aria-label", text);
+      currentLabel = text;
+      if (movable) group.setAttribute("aria-label", text);
+      else render();
     },
     focus() {
       group.focus({ preventScroll: true });

@@ -62,7 +62,9 @@ export function niceTicks(low, high, count = 5) {
   }
   const first = Math.ceil(low / step - 1e-9) * step;
   const ticks = [];
-  for (let v = first; v <= high + step * 1e-9; v += step) ticks.push(Number((Math.round(v / step) * step).toPrecision(12)) + 0); // + 0 turns -0 into 0
+  for (let v = first; v <= high + step * 1e-9; v += step) {
+    ticks.push(Number((Math.round(v / step) * step).toPrecision(12)) + 0); // + 0: no "-0" label
+  }
   return ticks;
 }
 
@@ -187,16 +189,17 @@ export function pointsAttr(xs, ys, sx, sy) {
 }
 
 /**
- * A polyline in palette colour `series` (1-based); `dashed` for reference curves. Update it later
+ * A polyline in palette colour `series` (1-based) or any CSS `color` (e.g. "var(--fig-muted)");
+ * `dashed` for reference curves. Update it later
  * with setPolyline(line, xs, ys, sx, sy).
  */
-export function polyline(parent, xs, ys, sx, sy, { series = 1, dashed = false, width = 2, className = "" } = {}) {
+export function polyline(parent, xs, ys, sx, sy, { series = 1, color, dashed = false, width = 2, className = "" } = {}) {
   const line = el("polyline", {
     class: [`fig-series-${series}`, dashed ? "fig-dashed" : "", className].filter(Boolean).join(" "),
     fill: "none",
     "stroke-width": width,
     "stroke-linejoin": "round",
-    style: { stroke: seriesColor(series) },
+    style: { stroke: color ?? seriesColor(series) },
   }, parent);
   setPolyline(line, xs, ys, sx, sy);
   return line;
@@ -207,8 +210,8 @@ export function setPolyline(line, xs, ys, sx, sy) {
 }
 
 /** Filled circles at (xs[i], ys[i]); returns the <g> holding them. */
-export function points(parent, xs, ys, sx, sy, { series = 2, radius = 4, className = "" } = {}) {
-  const g = el("g", { class: className || undefined, style: { fill: seriesColor(series) } }, parent);
+export function points(parent, xs, ys, sx, sy, { series = 2, color, radius = 4, className = "" } = {}) {
+  const g = el("g", { class: className || undefined, style: { fill: color ?? seriesColor(series) } }, parent);
   for (let i = 0; i < xs.length; i++) el("circle", { cx: fmt(sx(xs[i])), cy: fmt(sy(ys[i])), r: radius }, g);
   return g;
 }
@@ -255,8 +258,8 @@ function arrowMarker(svg, series) {
 }
 
 /**
- * A legend in the plot's top-left corner. entries: [{label, series, dashed?, marker?: "line" |
- * "dot"}]. Returns the <g>; the legend is decorative for screen readers (the figure's own text
+ * A legend in the plot's top-left corner. entries: [{label, series | color, dashed?, marker?:
+ * "line" | "dot"}]. Returns the <g>; the legend is decorative for screen readers (the figure's own text
  * and readouts name every series), so it is aria-hidden.
  */
 export function legend(plot, entries, { x, y, parent } = {}) {
@@ -266,7 +269,7 @@ export function legend(plot, entries, { x, y, parent } = {}) {
   entries.forEach((entry, i) => {
     const yy = top + i * 16;
     if (entry.marker === "dot") {
-      el("circle", { cx: left + 9, cy: yy - 4, r: 4, style: { fill: seriesColor(entry.series) } }, g);
+      el("circle", { cx: left + 9, cy: yy - 4, r: 4, style: { fill: entry.color ?? seriesColor(entry.series) } }, g);
     } else {
       el("line", {
         x1: left,
@@ -275,7 +278,7 @@ export function legend(plot, entries, { x, y, parent } = {}) {
         y2: yy - 4,
         "stroke-width": 2,
         class: entry.dashed ? "fig-dashed" : undefined,
-        style: { stroke: seriesColor(entry.series) },
+        style: { stroke: entry.color ?? seriesColor(entry.series) },
       }, g);
     }
     el("text", { x: left + 24, y: yy, text: entry.label, style: { fill: "var(--fig-fg)" } }, g);
