@@ -51,3 +51,7 @@ def sinusoid_demo(params: dict, models_dir: Path) -> str:
     plot.legend([(f"A sin(x + φ), A = {amplitude:g}, φ = {phase:g}", PALETTE[1]),
                  (f"{model} model, before fine-tuning", PALETTE[0])])
     return plot.to_svg()
+
+# Renderers kept in their own modules register themselves when imported; the imports stay last
+# because those modules import `fallback` from here.
+from . import fallback_finetune  # noqa: E402,F401  (finetune)

@@ -1,0 +1,313 @@
+// Figures "Fine-tune the pretrained model" and "Fine-tune the MAML model" (chapter How MAML works).
+//
+// The reader chooses a target sinusoid (amplitude and phase), places support samples on it, and
+// fine-tunes the network from its meta-initialisation with plain SGD, one exported-graph call per
+// step, watching the prediction and the MSE against the true curve after every step. With
+// `compare`, a second model (the pretrained one) can be fine-tuned on the same samples alongside.
+//
+// params: {model: "pretrained" | "maml", compare: null | "pretrained", amplitude, phase,
+//          samples: [x…] (initial support positions), steps (initial number of steps),
+//          step_size (alpha, 0.01), max_samples (10), seed (for "random samples")}
+//
+// All maths runs in the graphs (./finetune/compute.js); this file holds state and wiring. The state
+// the figure computed is exposed as `element.figureState` for the browser tests.
+
+import { createComputer, X_RANGE } from "./finetune/compute.js";
+import { createSinusoidPlot } from "./finetune/plot.js";
+import { createReadout } from "./finetune/readout.js";
+import { seededRandom, uniformPositions } from "./finetune/random.js";
+import { button, checkbox, controlRow, select, slider, statusLine } from "./lib/controls.js";
+
+const DEFAULTS = {
+  model: "pretrained",
+  compare: null,
+  amplitude: 2.5,
+  phase: 0.6,
+  samples: [-3.6, -1.8, 0.3, 1.9, 4.2],
+  steps: 10,
+  step_size: 0.01,
+  max_samples: 10,
+  seed: 1,
+};
+const AMPLITUDE = { min: 0.1, max: 5, step: 0.1 };
+const PHASE = { min: 0, max: Math.PI, step: Math.PI / 100 };
+const MAX_STEPS = 20;
+/** Pause between animated steps, so each step is visible; none for readers who ask for less motion. */
+const STEP_DELAY_MS = 140;
+
+const LABELS = { pretrained: "pretrained model", maml: "MAML model" };
+const labelOf = (model) => LABELS[model] ?? `${model} model`;
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function mount(element, rawParams, runtime) {
+  const params = { ...DEFAULTS, ...rawParams };
+  const modelLabel = labelOf(params.model);
+  const compareLabel = params.compare ? `${labelOf(params.compare)}, fine-tuned on the same samples` : "";
+
+  const computer = await createComputer(runtime, { stepSize: params.step_size });
+  const [initial, compareInitial] = await Promise.all([
+    computer.initialParams(params.model),
+    params.compare ? computer.initialParams(params.compare) : null,
+  ]);
+
+  const state = {
+    amplitude: params.amplitude,
+    phase: params.phase,
+    xs: params.samples.slice(0, params.max_samples),
+    ys: [],
+    steps: Math.min(Math.max(params.steps, 1), MAX_STEPS),
+    step: 0,
+    params: initial,
+    mse: [],
+    supportLoss: [],
+    compareOn: false,
+    compareParams: compareInitial,
+    compareMse: [],
+    busy: false,
+  };
+  let generation = 0; // bumped by every change; a computation whose generation is stale stops
+  const random = seededRandom(params.seed);
+  const reducedMotion = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
+
+  // ---- layout ----
+  const root = document.createElement("div");
+  root.className = "finetune-figure";
+  const targetRow = controlRow(root);
+  const view = createSinusoidPlot(root, {
+    modelLabel,
+    compareLabel,
+    onAdd: (x) => addSample(x),
+    onRemove: (i) => removeSample(i),
+  });
+  const sampleRow = controlRow(root);
+  const runRow = controlRow(root);
+  const status = statusLine(root);
+  const readout = createReadout(root, { modelLabel, compareLabel: labelOf(params.compare ?? "") });
+
+  slider(targetRow, {
+    label: "Amplitude A",
+    ...AMPLITUDE,
+    value: state.amplitude,
+    format: (v) => v.toFixed(1),
+    onInput: (v) => setTarget(v, state.phase),
+  });
+  slider(targetRow, {
+    label: "Phase φ",
+    ...PHASE,
+    value: state.phase,
+    format: (v) => `${v.toFixed(2)} (${(v / Math.PI).toFixed(2)}π)`,
+    onInput: (v) => setTarget(state.amplitude, v),
+  });
+  const kSelect = select(sampleRow, {
+    label: "K",
+    options: Array.from({ length: params.max_samples }, (_, i) => ({ value: i + 1, label: String(i + 1) })),
+    value: Math.min(5, params.max_samples),
+  });
+  button(sampleRow, { label: "Random samples", onClick: () => randomSamples(Number(kSelect.value)) });
+  button(sampleRow, { label: "Remove all samples", onClick: () => setSamples([], "All samples removed.") });
+  slider(runRow, {
+    label: "Steps",
+    min: 1,
+    max: MAX_STEPS,
+    step: 1,
+    value: state.steps,
+    onInput: (v) => {
+      state.steps = v;
+    },
+  });
+  const runButton = button(runRow, { label: "Fine-tune", onClick: () => fineTune() });
+  button(runRow, { label: "Reset", onClick: () => reset("Back at the meta-initialisation.") });
+  if (params.compare) {
+    checkbox(runRow, {
+      label: `Compare with the ${labelOf(params.compare)}`,
+      onChange: (on) => setCompare(on),
+    });
+  }
+  element.replaceChildren(root);
+
+  // ---- state changes ----
+  function setBusy(busy) {
+    state.busy = busy;
+    element.dataset.busy = String(busy);
+    runButton.setAttribute("aria-busy", String(busy));
+  }
+
+  function render() {
+    readout.update({
+      step: state.step,
+      steps: Math.max(state.step, state.steps),
+      mse: state.mse,
+      compareMse: state.compareOn ? state.compareMse : null,
+    });
+    element.dataset.step = String(state.step);
+  }
+
+  /** Back to the meta-initialisation (and the comparison model's), for the current target. */
+  async function reset(message = "") {
+    const mine = ++generation;
+    setBusy(true);
+    const first = await computer.curves(initial);
+    const other = state.compareOn ? await computer.curves(compareInitial) : null;
+    if (mine !== generation) return false;
+    Object.assign(state, { step: 0, params: initial, mse: [first.mse], supportLoss: [] });
+    Object.assign(state, { compareParams: compareInitial, compareMse: other ? [other.mse] : [] });
+    view.setTarget(computer.grid, first.target);
+    view.setInitial(computer.grid, first.prediction);
+    view.setPrediction(computer.grid, first.prediction);
+    view.setCompare(other ? computer.grid : null, other?.prediction);
+    render();
+    if (message) status.set(message);
+    setBusy(false);
+    return true;
+  }
+
+  /** Samples changed: fetch their y from the true curve, redraw them, and start over. */
+  async function setSamples(xs, message, focusIndex = null) {
+    const mine = ++generation;
+    const ys = await computer.targetAt(xs, initial);
+    if (mine !== generation) return;
+    Object.assign(state, { xs, ys: Array.from(ys) });
+    view.setSamples(state.xs, state.ys, focusIndex);
+    await reset(message);
+  }
+
+  function addSample(x) {
+    if (state.xs.length >= params.max_samples) {
+      status.set(`There are already ${params.max_samples} samples, the most this figure takes: remove one first.`);
+      return;
+    }
+    const n = state.xs.length + 1;
+    setSamples([...state.xs, x], `Added a sample at x = ${x.toFixed(2)}; ${plural(n, "sample")}.`);
+  }
+
+  function removeSample(index) {
+    const x = state.xs[index];
+    const xs = state.xs.filter((_, i) => i !== index);
+    setSamples(xs, `Removed the sample at x = ${x.toFixed(2)}; ${plural(xs.length, "sample")} left.`, index);
+  }
+
+  function randomSamples(k) {
+    setSamples(uniformPositions(random, k, X_RANGE), `Drew ${plural(k, "random sample")}.`);
+  }
+
+  async function setTarget(amplitude, phase) {
+    Object.assign(state, { amplitude, phase });
+    computer.setTarget(amplitude, phase);
+    await setSamples(state.xs, "");
+  }
+
+  async function setCompare(on) {
+    state.compareOn = on;
+    if (!on) {
+      ++generation; // a running animation stops; the main curve stays where it is
+      view.setCompare(null);
+      render();
+      setBusy(false);
+      return;
+    }
+    // Bring the comparison model to the same step on the same samples, without animation.
+    const mine = ++generation;
+    setBusy(true);
+    const upTo = state.step;
+    let p = compareInitial;
+    const mse = [(await computer.curves(p)).mse];
+    let last = null;
+    for (let n = 1; n <= upTo; n++) {
+      p = (await computer.step(p, state.xs, state.ys)).params;
+      last = await computer.curves(p);
+      mse.push(last.mse);
+    }
+    last ??= await computer.curves(p);
+    if (mine !== generation) return;
+    Object.assign(state, { compareParams: p, compareMse: mse });
+    view.setCompare(computer.grid, last.prediction);
+    render();
+    status.set(`Showing the ${labelOf(params.compare)} after ${plural(upTo, "step")} on the same samples.`);
+    setBusy(false);
+  }
+
+  /**
+   * Fine-tune from the meta-initialisation for the chosen number of steps, one graph call per
+   * step (per model), drawing after each. Resolves true when it ran to the end.
+   */
+  async function fineTune({ animate = true, steps = state.steps } = {}) {
+    if (state.xs.length === 0) {
+      status.set(
+        "There are no samples to fine-tune on. Add some first: click or tap the plot, press Enter on the focused plot, or use “Random samples”.",
+      );
+      return false;
+    }
+    if (!(await reset())) return false;
+    const mine = generation;
+    setBusy(true);
+    state.steps = steps;
+    const { xs, ys } = state;
+    const delay = animate && !reducedMotion ? STEP_DELAY_MS : 0;
+    status.set(`Fine-tuning on ${plural(xs.length, "sample")}…`);
+    for (let n = 1; n <= steps; n++) {
+      const result = await computer.step(state.params, xs, ys);
+      const curves = await computer.curves(result.params);
+      let other = null;
+      if (state.compareOn) {
+        const next = (await computer.step(state.compareParams, xs, ys)).params;
+        other = { params: next, curves: await computer.curves(next) };
+      }
+      if (mine !== generation) return false;
+      state.step = n;
+      state.params = result.params;
+      state.mse.push(curves.mse);
+      state.supportLoss.push(result.loss);
+      view.setPrediction(computer.grid, curves.prediction);
+      if (other) {
+        state.compareParams = other.params;
+        state.compareMse.push(other.curves.mse);
+        view.setCompare(computer.grid, other.curves.prediction);
+      }
+      if (delay || n === steps) render();
+      if (delay) await sleep(delay);
+      if (mine !== generation) return false;
+    }
+    status.set(`Done: ${plural(steps, "step")} of SGD with α = ${params.step_size} on ${plural(xs.length, "sample")}.`);
+    setBusy(false);
+    return true;
+  }
+
+  // ---- the figure's computed state, for tests ----
+  const arrays = (p) => Object.fromEntries(Object.entries(p).map(([n, a]) => [n, Array.from(a)]));
+  element.figureState = undefined;
+  Object.defineProperty(element, "figureState", {
+    configurable: true,
+    get: () => ({
+      model: params.model,
+      compare: params.compare,
+      amplitude: state.amplitude,
+      phase: state.phase,
+      stepSize: params.step_size,
+      samples: { x: [...state.xs], y: [...state.ys] },
+      steps: state.steps,
+      step: state.step,
+      mse: [...state.mse],
+      supportLoss: [...state.supportLoss],
+      params: arrays(state.params),
+      compareOn: state.compareOn,
+      compareMse: [...state.compareMse],
+      compareParams: state.compareOn ? arrays(state.compareParams) : null,
+      busy: state.busy,
+    }),
+  });
+
+  computer.setTarget(state.amplitude, state.phase);
+  await setSamples(state.xs, `${plural(state.xs.length, "sample")} placed. Press “Fine-tune” to take the chosen number of steps.`);
+
+  return {
+    fineTune,
+    reset,
+    setSamples: (xs) => setSamples(xs, ""),
+    destroy() {
+      ++generation;
+      delete element.figureState;
+      element.replaceChildren();
+    },
+  };
+}

@@ -1,0 +1,118 @@
+// Every number the fine-tuning figures show comes from here, and all of it from exported graphs:
+//   sinusoid_curves   -> the network's prediction, the true curve A sin(x + phi) and their MSE
+//   sinusoid_sgd_step -> one SGD step on the support samples (and the support MSE before it)
+// This module only moves arrays in and out of onnxruntime; it does no arithmetic of its own.
+//
+// Tensors: the query grid, the step size and the target's amplitude/phase are created once and
+// reused; parameters travel as plain Float32Arrays between calls and are wrapped in fresh tensors
+// only for the call that needs them (then disposed). runtime.run() disposes every output tensor.
+
+export const GRAPHS = { curves: "sinusoid_curves", step: "sinusoid_sgd_step" };
+
+/** Protocol grid: the MSE is measured on this many equally spaced points of [-5, 5]. */
+export const GRID_POINTS = 1000;
+export const X_RANGE = [-5, 5];
+
+/** x_i = -5 + 10 i / (n - 1), as numpy.linspace writes them (then rounded to float32). */
+export function linspace([low, high], count) {
+  const xs = new Float32Array(count);
+  for (let i = 0; i < count; i++) xs[i] = low + ((high - low) * i) / (count - 1);
+  return xs;
+}
+
+/**
+ * createComputer(runtime, {stepSize}) -> Promise<computer>
+ *   computer.initialParams(model)            -> {name: Float32Array} (a copy, safe to keep)
+ *   computer.setTarget(amplitude, phase)
+ *   computer.curves(params)                  -> {prediction, target, mse} on the protocol grid
+ *   computer.targetAt(xs, params)            -> Float32Array, the true curve at xs (sample y's)
+ *   computer.step(params, xs, ys)            -> {params, loss}
+ *   computer.grid                            -> Float32Array of the protocol grid
+ * Calls are queued: onnxruntime-web runs one call per session at a time.
+ */
+export async function createComputer(runtime, { stepSize = 0.01 } = {}) {
+  await runtime.loadOrt();
+  const [curvesSession, stepSession] = await Promise.all([
+    runtime.session(GRAPHS.curves),
+    runtime.session(GRAPHS.step),
+  ]);
+  const grid = linspace(X_RANGE, GRID_POINTS);
+  const gridTensor = runtime.tensor(grid, [GRID_POINTS, 1]);
+  const stepTensor = runtime.tensor([stepSize], []);
+  let amplitude = runtime.tensor([1], []);
+  let phase = runtime.tensor([0], []);
+  let shapes = null; // parameter name -> dims, from the first model loaded
+
+  let queue = Promise.resolve();
+  /** Run `job` after every earlier call has finished (whatever their outcome). */
+  function serial(job) {
+    const result = queue.then(job, job);
+    queue = result.catch(() => {});
+    return result;
+  }
+
+  /** Wrap parameters in tensors for one call; the caller disposes them with release(). */
+  function paramFeeds(params) {
+    const feeds = {};
+    for (const [name, data] of Object.entries(params)) feeds[name] = runtime.tensor(data, shapes[name]);
+    return feeds;
+  }
+
+  function release(tensors) {
+    for (const t of tensors) t.dispose?.();
+  }
+
+  async function runWith(session, params, extra, owned) {
+    const feeds = { ...paramFeeds(params), ...extra };
+    try {
+      return await runtime.run(session, feeds);
+    } finally {
+      release(Object.keys(params).map((name) => feeds[name]));
+      release(owned);
+    }
+  }
+
+  return {
+    grid,
+    async initialParams(model) {
+      const tensors = await runtime.params(model);
+      shapes ??= Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, t.dims]));
+      // Copies: the runtime's tensors are shared between figures and must stay untouched.
+      return Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, Float32Array.from(t.data)]));
+    },
+    setTarget(a, p) {
+      release([amplitude, phase]);
+      amplitude = runtime.tensor([a], []);
+      phase = runtime.tensor([p], []);
+    },
+    curves(params) {
+      return serial(() =>
+        runWith(curvesSession, params, { amplitude, phase, x: gridTensor }, []).then((out) => ({
+          prediction: out.prediction,
+          target: out.target,
+          mse: out.mse[0],
+        })),
+      );
+    },
+    targetAt(xs, params) {
+      if (xs.length === 0) return Promise.resolve(new Float32Array(0));
+      return serial(() => {
+        const x = runtime.tensor(Float32Array.from(xs), [xs.length, 1]);
+        return runWith(curvesSession, params, { amplitude, phase, x }, [x]).then((out) => out.target);
+      });
+    },
+    step(params, xs, ys) {
+      return serial(() => {
+        const sx = runtime.tensor(Float32Array.from(xs), [xs.length, 1]);
+        const sy = runtime.tensor(Float32Array.from(ys), [ys.length, 1]);
+        return runWith(stepSession, params, { support_x: sx, support_y: sy, step_size: stepTensor }, [sx, sy]).then(
+          (out) => {
+            const next = {};
+            for (const name of Object.keys(params)) next[name] = out[`${name}_next`];
+            return { params: next, loss: out.loss[0] };
+          },
+        );
+      });
+    },
+  };
+}

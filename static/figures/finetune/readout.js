@@ -1,0 +1,63 @@
+// The MSE readout: a line of text with the current step and MSE (the numbers the graph returned),
+// and a small chart of the MSE after each step so far, for the model and its comparison.
+
+import { axes, createPlot, el, legend, points, polyline } from "../lib/svg.js";
+import { COLORS } from "./plot.js";
+
+const HEIGHT = 150;
+
+/** MSE with enough digits to compare runs, without pretending to more. */
+export function formatMse(value) {
+  return value >= 100 ? value.toFixed(1) : value.toPrecision(4);
+}
+
+/**
+ * createReadout(parent, {modelLabel, compareLabel}) -> {update({step, steps, mse, compareMse})}
+ *   mse / compareMse: arrays, entry n = MSE after n steps (entry 0 = before fine-tuning).
+ */
+export function createReadout(parent, { modelLabel, compareLabel }) {
+  const text = document.createElement("p");
+  text.className = "readout figure-readout";
+  Object.assign(text.style, { margin: "0.3rem 0", fontFamily: "var(--font-ui)", fontSize: "0.95rem" });
+  // Announced as it changes; "off" during the animation would hide progress, "polite" suffices.
+  text.setAttribute("aria-live", "polite");
+  const chartHolder = document.createElement("div");
+  parent.append(text, chartHolder);
+
+  function chart(mse, compareMse, steps) {
+    const all = compareMse ? [...mse, ...compareMse] : mse;
+    const top = Math.max(...all, 1e-3) * 1.1;
+    const plot = createPlot({
+      height: HEIGHT,
+      margin: { top: 10, bottom: 34 },
+      x: [0, Math.max(steps, 1)],
+      y: [0, top],
+      label: "MSE against the true curve after each fine-tuning step",
+    });
+    axes(plot, { xlabel: "step", ylabel: "MSE", tickCount: Math.min(steps, 10) || 1 });
+    const layer = plot.layer("series");
+    const draw = (values, style) => {
+      const xs = values.map((_, i) => i);
+      polyline(layer, xs, values, plot.x, plot.y, { ...style, dashed: false });
+      points(layer, xs, values, plot.x, plot.y, { ...style, radius: 3 });
+    };
+    if (compareMse) draw(compareMse, COLORS.compare);
+    draw(mse, COLORS.prediction);
+    const entries = [{ label: modelLabel, ...COLORS.prediction, marker: "dot" }];
+    if (compareMse) entries.push({ label: compareLabel, ...COLORS.compare, marker: "dot" });
+    legend(plot, entries, { x: plot.inner.right - 150 });
+    el("title", { text: "MSE after each step" }, plot.svg);
+    return plot.svg;
+  }
+
+  return {
+    element: text,
+    update({ step, steps, mse, compareMse = null }) {
+      let line = `Step ${step} of ${steps} · MSE against the true curve: ${formatMse(mse[step])}`;
+      if (compareMse && compareMse.length > step) line += ` · ${compareLabel}: ${formatMse(compareMse[step])}`;
+      text.textContent = line;
+      text.dataset.step = String(step);
+      chartHolder.replaceChildren(chart(mse.slice(0, step + 1), compareMse?.slice(0, step + 1), steps));
+    },
+  };
+}
