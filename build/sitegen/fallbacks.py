@@ -54,4 +54,5 @@ def sinusoid_demo(params: dict, models_dir: Path) -> str:
 
 # Renderers kept in their own modules register themselves when imported; the imports stay last
 # because those modules import `fallback` from here.
+from . import fallback_landscapes  # noqa: E402,F401  (accumulated_loss, one_step)
 from . import fallback_finetune  # noqa: E402,F401  (finetune)

@@ -129,6 +129,29 @@ class Plot:
         self.parts.append("<g>" + "".join(cells) + "</g>")
         return self
 
+    def contours(self, grid: Sequence[Sequence[float]], levels: Sequence[float], color: str = AXIS,
+                 width: float = 1, opacity: float = 0.6) -> "Plot":
+        """Contour lines of grid[row][col] (row 0 at the bottom) at each level, by marching
+        squares; grid points lie on the plot's edges (first and last column on xlim)."""
+        rows, cols = len(grid), len(grid[0])
+        xs = [self.xlim[0] + c * (self.xlim[1] - self.xlim[0]) / (cols - 1) for c in range(cols)]
+        ys = [self.ylim[0] + r * (self.ylim[1] - self.ylim[0]) / (rows - 1) for r in range(rows)]
+
+        def at(c: float, r: float) -> str:
+            i, j = min(int(c), cols - 2), min(int(r), rows - 2)
+            x = xs[i] + (c - i) * (xs[i + 1] - xs[i])
+            y = ys[j] + (r - j) * (ys[j + 1] - ys[j])
+            return f"{_n(self.px(x))} {_n(self.py(y))}"
+
+        path = []
+        for level in levels:
+            for r in range(rows - 1):
+                for c in range(cols - 1):
+                    path.extend(f"M{a}L{b}" for a, b in _cell_segments(grid, r, c, level, at))
+        self.parts.append(f'<path fill="none" stroke="{color}" stroke-width="{_n(width)}" '
+                          f'stroke-opacity="{_n(opacity)}" d="{"".join(path)}"/>')
+        return self
+
     def text(self, x: float, y: float, label: str, color: str = AXIS, anchor: str = "start") -> "Plot":
         self.parts.append(f'<text x="{_n(self.px(x))}" y="{_n(self.py(y))}" fill="{color}" '
                           f'font-family="sans-serif" font-size="12" text-anchor="{anchor}">'
@@ -151,6 +174,32 @@ class Plot:
         return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{self.width}" '
                 f'height="{self.height}" viewBox="0 0 {self.width} {self.height}">'
                 f"{title}{defs}{''.join(self.parts)}</svg>\n")
+
+
+def _cell_segments(grid, r: int, c: int, level: float, at):
+    """Marching squares in one cell: the contour segments at `level`, saddles resolved by the
+    cell's mean (the same rule as static/figures/lib/landscape.js)."""
+    v00, v10 = grid[r][c], grid[r][c + 1]
+    v01, v11 = grid[r + 1][c], grid[r + 1][c + 1]
+    above = (v00 > level, v10 > level, v11 > level, v01 > level)
+    if all(above) or not any(above):
+        return []
+
+    def cross(va: float, vb: float) -> float:
+        return (level - va) / (vb - va)
+
+    edges = [
+        at(c + cross(v00, v10), r) if above[0] != above[1] else None,
+        at(c + 1, r + cross(v10, v11)) if above[1] != above[2] else None,
+        at(c + cross(v01, v11), r + 1) if above[3] != above[2] else None,
+        at(c, r + cross(v00, v01)) if above[0] != above[3] else None,
+    ]
+    hits = [e for e in edges if e is not None]
+    if len(hits) == 2:
+        return [(hits[0], hits[1])]
+    centre_above = (v00 + v10 + v11 + v01) / 4 > level
+    pairs = ((0, 1), (2, 3)) if centre_above == above[0] else ((3, 0), (1, 2))
+    return [(edges[p], edges[q]) for p, q in pairs]
 
 
 def viridis(t: float) -> tuple[int, int, int]:

@@ -1,0 +1,130 @@
+// Figure "accumulated-loss": the accumulated loss F_m(theta) = sum_i L_i(U_i^(m)(theta)) of two
+// line-fitting tasks over the parameter plane, for m = 0..20 fine-tuning steps, beside the two
+// task landscapes, with F_m's minimum marked.
+//
+// The graph line_accumulated returns F_m for every m at once (and its minimising grid point), so
+// it runs once at mount; the m slider then only repaints from the stored result, which keeps a
+// slider move well under a frame. Axes: a along x, b along y, as in Python and the fallback.
+//
+// params: {dataset = "maml", grid = 41 (points per axis), step_size = 0.25 (alpha of the
+//          fine-tuning steps), m = 0 (initial slider position)}
+
+import { controlRow, slider, statusLine } from "./lib/controls.js";
+import { createLandscape, landscapeRow } from "./lib/landscape.js";
+import { disposeAll, lineDataset, planeGrid, sampleTensors } from "./lib/toys.js";
+
+const DEFAULTS = { dataset: "maml", grid: 41, step_size: 0.25, m: 0 };
+
+/** Both graphs on the same grid and data, with every input tensor released afterwards. */
+async function computeAll(runtime, settings, dataset) {
+  const [accumulated, landscape] = await Promise.all([
+    runtime.session("line_accumulated"),
+    runtime.session("line_landscape"),
+  ]);
+  const n = settings.grid;
+  const grid = planeGrid(dataset.plane, n);
+  const inputs = {
+    grid: runtime.tensor(grid, [n * n, 2]),
+    step_size: runtime.tensor([settings.step_size], []),
+    ...sampleTensors(runtime, dataset, "both"),
+  };
+  try {
+    const sum = await runtime.run(accumulated, inputs);
+    // F_0 is the sum of the tasks' query-set losses, so the small maps show those landscapes.
+    const tasks = await runtime.run(landscape, { grid: inputs.grid, x: inputs.x_test, y: inputs.y_test });
+    return { n, grid, loss: sum.loss, minimum: sum.minimum, taskLoss: tasks.loss };
+  } finally {
+    disposeAll(inputs);
+  }
+}
+
+/** The grid index of a grid point (a, b) (planeGrid's numbering), to read the value drawn there. */
+function gridIndex(plane, n, a, b) {
+  const at = (v, [lo, hi]) => Math.round(((v - lo) / (hi - lo)) * (n - 1));
+  return at(b, plane.b) * n + at(a, plane.a);
+}
+
+export async function mount(element, params, runtime) {
+  const settings = { ...DEFAULTS, ...params };
+  await runtime.loadOrt();
+  const dataset = await lineDataset(runtime, settings.dataset);
+  const result = await computeAll(runtime, settings, dataset);
+  const { n } = result;
+  const G = n * n;
+  const steps = result.loss.length / G - 1; // rows of the graph's output: m = 0..steps
+  const domain = { x: dataset.plane.a, y: dataset.plane.b };
+  const fmt = (v) => v.toFixed(2);
+
+  element.replaceChildren();
+  const layout = landscapeRow(element, { columns: "minmax(0, 1fr) minmax(0, 2fr)" });
+  const side = document.createElement("div");
+  Object.assign(side.style, { display: "grid", gap: "0.4rem" });
+  layout.append(side);
+  dataset.tasks.forEach((task, i) => {
+    const map = createLandscape(side, {
+      ...domain,
+      width: 260,
+      height: 240,
+      title: `Task ${i + 1}: a* = ${task.a}, b* = ${task.b}`,
+      label: `Loss landscape of task ${i + 1}, with its minimum at a = ${task.a}, b = ${task.b}`,
+    });
+    map.draw({ values: result.taskLoss.subarray(i * G, (i + 1) * G), nx: n, ny: n });
+    map.marker(`minimum of task ${i + 1}`, 2).set(task.a, task.b);
+  });
+  const main = createLandscape(layout, {
+    ...domain,
+    width: 420,
+    height: 400,
+    title: "Accumulated loss F_m after m fine-tuning steps",
+    label: "Accumulated loss of both tasks after m fine-tuning steps, with its minimum",
+  });
+  const minimum = main.marker("minimum of F_m", 2);
+
+  const controls = controlRow(element);
+  const readout = statusLine(element);
+  const state = { m: settings.m };
+
+  /** Repaint for step count m from the stored graph output (no graph runs here). */
+  function show(m) {
+    state.m = m;
+    const values = result.loss.subarray(m * G, (m + 1) * G);
+    main.draw({ values, nx: n, ny: n });
+    const a = result.minimum[2 * m];
+    const b = result.minimum[2 * m + 1];
+    const k = gridIndex(dataset.plane, n, a, b);
+    minimum.set(a, b, `minimum of F_${m} at a = ${fmt(a)}, b = ${fmt(b)}`);
+    readout.set(
+      `m = ${m}: F_m is smallest on the grid at (a, b) = (${fmt(a)}, ${fmt(b)}), where it is ` +
+        `${values[k].toPrecision(3)}. Fine-tuning steps of size α = ${settings.step_size}.`,
+    );
+    Object.assign(element.dataset, {
+      m: String(m),
+      minimum: JSON.stringify([a, b]),
+    });
+  }
+
+  slider(controls, {
+    label: "Fine-tuning steps m",
+    min: 0,
+    max: steps,
+    step: 1,
+    value: state.m,
+    format: (m) => String(m),
+    onInput: show,
+  });
+  show(Math.min(Math.max(state.m, 0), steps));
+
+  return {
+    /** For tests and benchmarks: what is drawn, with the inputs it was computed from. */
+    inspect: () => ({
+      m: state.m,
+      grid: n,
+      plane: dataset.plane,
+      stepSize: settings.step_size,
+      dataset: settings.dataset,
+      minimum: Array.from(result.minimum.subarray(2 * state.m, 2 * state.m + 2)),
+      loss: Array.from(result.loss.subarray(state.m * G, (state.m + 1) * G)),
+    }),
+    destroy: () => element.replaceChildren(),
+  };
+}

@@ -1,0 +1,229 @@
+// Figure "one-step": one inner step from a shared starting point theta on two line-fitting tasks.
+//
+// Each panel is one task's support-set landscape (line_landscape, computed once at mount). The
+// reader drags theta in either panel, or moves it with the arrow keys; it is the same theta in
+// both. For each theta and step size alpha the graph line_maml_step gives phi_i = theta - alpha
+// grad L_i(theta), the meta-loss sum_i L_i,query(phi_i) and theta_next = theta - beta times the
+// exact meta-gradient; the arrows and the numbers show exactly those outputs. "Take a MAML step"
+// moves theta to theta_next.
+//
+// params: {dataset = "maml", grid = 41, theta = [0.8, 0.2], step_size = 0.5 (alpha),
+//          meta_step_size = 0.5 (beta), key_step = 0.01 (theta per arrow key)}
+
+import { button, controlRow, slider, statusLine } from "./lib/controls.js";
+import { createHandle } from "./lib/handle.js";
+import { createLandscape, landscapeRow } from "./lib/landscape.js";
+import { arrow, setArrow } from "./lib/svg.js";
+import { disposeAll, lineDataset, planeGrid, sampleTensors } from "./lib/toys.js";
+
+const DEFAULTS = { dataset: "maml", grid: 41, theta: [0.8, 0.2], step_size: 0.5, meta_step_size: 0.5, key_step: 0.01 };
+const ALPHA_RANGE = { min: 0.05, max: 1, step: 0.05 };
+const ANIMATION_MS = 120; // pause between the steps of "take 10 steps", so the path can be followed
+
+/** Each task's support-set loss on the grid, as one Float32Array (T × n²). */
+async function taskLandscapes(runtime, dataset, n) {
+  const session = await runtime.session("line_landscape");
+  const inputs = { grid: runtime.tensor(planeGrid(dataset.plane, n), [n * n, 2]), ...sampleTensors(runtime, dataset, "train") };
+  try {
+    return (await runtime.run(session, inputs)).loss;
+  } finally {
+    disposeAll(inputs);
+  }
+}
+
+/**
+ * Runs line_maml_step for the latest requested (theta, alpha) only: while a run is in flight,
+ * newer requests replace each other, so a fast drag never queues stale work.
+ */
+function createStepper(runtime, session, data, metaStepSize, onResult) {
+  let wanted = null;
+  let running = null;
+  async function runOne({ theta, alpha }) {
+    const inputs = {
+      theta: runtime.tensor(theta, [2]),
+      step_size: runtime.tensor([alpha], []),
+      meta_step_size: runtime.tensor([metaStepSize], []),
+    };
+    try {
+      const out = await runtime.run(session, { ...data, ...inputs });
+      // Report the float32 inputs the graph actually saw, next to its outputs.
+      onResult({ theta: Array.from(inputs.theta.data), alpha: inputs.step_size.data[0], ...out });
+    } finally {
+      disposeAll(inputs);
+    }
+  }
+  async function drain() {
+    try {
+      while (wanted) {
+        const job = wanted;
+        wanted = null;
+        await runOne(job);
+      }
+    } finally {
+      running = null;
+    }
+  }
+  return {
+    request(theta, alpha) {
+      wanted = { theta: Float32Array.from(theta), alpha };
+      running ??= drain();
+      return running;
+    },
+    idle: () => running ?? Promise.resolve(),
+  };
+}
+
+export async function mount(element, params, runtime) {
+  const settings = { ...DEFAULTS, ...params };
+  await runtime.loadOrt();
+  const dataset = await lineDataset(runtime, settings.dataset);
+  const n = settings.grid;
+  const [landscapes, session] = await Promise.all([
+    taskLandscapes(runtime, dataset, n),
+    runtime.session("line_maml_step"),
+  ]);
+  const data = sampleTensors(runtime, dataset, "both"); // kept for every step; released on destroy
+  const domain = { x: dataset.plane.a, y: dataset.plane.b };
+  const G = n * n;
+  const f2 = (v) => v.toFixed(2);
+  const state = { theta: [...settings.theta], alpha: settings.step_size, result: null, steps: 0, busy: false };
+
+  element.replaceChildren();
+  const row = landscapeRow(element);
+  const panels = dataset.tasks.map((task, i) => {
+    const map = createLandscape(row, {
+      ...domain,
+      title: `Task ${i + 1}: support loss, minimum at (${task.a}, ${task.b})`,
+      label: `Support-set loss landscape of task ${i + 1}, with theta and the step to phi ${i + 1}`,
+    });
+    map.draw({ values: landscapes.subarray(i * G, (i + 1) * G), nx: n, ny: n });
+    map.marker(`minimum of task ${i + 1}`, 2).set(task.a, task.b);
+    const arrows = map.plot.layer("arrows");
+    const line = arrow(map.plot, arrows, state.theta[0], state.theta[1], state.theta[0], state.theta[1], { series: 3 });
+    line.dataset.task = String(i);
+    const handle = createHandle(map.plot, map.plot.layer("handles"), {
+      x: state.theta[0],
+      y: state.theta[1],
+      label: `θ, the shared starting point (task ${i + 1} panel)`,
+      series: 1,
+      step: [settings.key_step, settings.key_step],
+      format: (a, b) => `a = ${f2(a)}, b = ${f2(b)}`,
+      onMove: (a, b) => moveTheta([a, b], i),
+    });
+    return { map, line, handle };
+  });
+
+  const controls = controlRow(element);
+  const alphaSlider = slider(controls, {
+    label: "Inner step size α",
+    ...ALPHA_RANGE,
+    value: state.alpha,
+    format: (v) => v.toFixed(2),
+    onInput: (v) => {
+      state.alpha = v;
+      stepper.request(state.theta, state.alpha);
+    },
+  });
+  const buttons = controlRow(element);
+  const stepButton = button(buttons, { label: "Take a MAML step", onClick: () => mamlSteps(1) });
+  const tenButton = button(buttons, { label: "Take 10 MAML steps", onClick: () => mamlSteps(10) });
+  const resetButton = button(buttons, { label: "Reset", onClick: reset });
+  const readout = statusLine(element);
+
+  const stepper = createStepper(runtime, session, data, settings.meta_step_size, show);
+
+  /** A new theta from a handle (already clamped to the plane by it): mirror it, then compute. */
+  function moveTheta(theta, from) {
+    state.theta = theta;
+    panels.forEach((panel, i) => {
+      if (i !== from) panel.handle.set(theta[0], theta[1]);
+    });
+    stepper.request(state.theta, state.alpha);
+    return { x: theta[0], y: theta[1] };
+  }
+
+  /** Draw a graph result: arrows theta -> phi_i and the numbers, exactly as computed. */
+  function show(result) {
+    state.result = result;
+    const [a, b] = result.theta;
+    panels.forEach((panel, i) => {
+      setArrow(panel.map.plot, panel.line, a, b, result.phi[2 * i], result.phi[2 * i + 1]);
+    });
+    const perTask = Array.from(result.task_losses_after, (v) => v.toFixed(4)).join(" + ");
+    readout.set(
+      `θ = (${f2(a)}, ${f2(b)}), α = ${result.alpha.toFixed(2)}: meta-loss Σ L_i(φ_i) = ` +
+        `${perTask} = ${result.meta_loss[0].toFixed(4)}` +
+        (state.steps ? ` after ${state.steps} MAML step${state.steps > 1 ? "s" : ""} (β = ${settings.meta_step_size}).` : "."),
+    );
+    Object.assign(element.dataset, {
+      theta: JSON.stringify(result.theta),
+      metaLoss: String(result.meta_loss[0]),
+    });
+  }
+
+  function setTheta(theta) {
+    state.theta = theta;
+    for (const panel of panels) panel.handle.set(theta[0], theta[1]);
+    return stepper.request(state.theta, state.alpha);
+  }
+
+  function setBusy(busy) {
+    state.busy = busy;
+    for (const node of [stepButton, tenButton, resetButton]) node.disabled = busy;
+  }
+
+  /** Move theta to the graph's theta_next, `count` times, showing each step. */
+  async function mamlSteps(count) {
+    if (state.busy) return;
+    setBusy(true);
+    try {
+      for (let k = 0; k < count; k++) {
+        await stepper.idle(); // theta_next must belong to the theta on screen
+        state.steps += 1;
+        await setTheta(Array.from(state.result.theta_next));
+        if (k + 1 < count) await new Promise((resolve) => setTimeout(resolve, ANIMATION_MS));
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function reset() {
+    state.steps = 0;
+    state.alpha = settings.step_size;
+    alphaSlider.value = state.alpha;
+    setTheta([...settings.theta]);
+  }
+
+  await setTheta(state.theta);
+
+  return {
+    /** For tests and benchmarks: the graph's last inputs and outputs, and the arrows drawn. */
+    inspect: () => ({
+      theta: state.result.theta,
+      alpha: state.result.alpha,
+      metaStepSize: settings.meta_step_size,
+      dataset: settings.dataset,
+      phi: Array.from(state.result.phi),
+      metaLoss: state.result.meta_loss[0],
+      thetaNext: Array.from(state.result.theta_next),
+      steps: state.steps,
+      arrows: panels.map(({ map, line }) => ({
+        inner: map.plot.inner,
+        x1: Number(line.getAttribute("x1")),
+        y1: Number(line.getAttribute("y1")),
+        x2: Number(line.getAttribute("x2")),
+        y2: Number(line.getAttribute("y2")),
+      })),
+    }),
+    /** Resolves when every requested computation has been drawn. */
+    idle: async () => {
+      while (state.busy) await new Promise((resolve) => setTimeout(resolve, 10));
+      await stepper.idle();
+    },
+    destroy: () => {
+      disposeAll(data);
+      element.replaceChildren();
+    },
+  };
+}
