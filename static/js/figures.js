@@ -11,7 +11,9 @@
 //     <div class="figure-fallback"><img …><p class="fallback-note">…</p></div>
 //     <figcaption>…</figcaption>
 //   </figure>
-// The loader records its progress on the figure as data-state = loading | ready | failed.
+// mount(element, params, runtime) receives the .figure-mount element, the parsed data-params and
+// the shared runtime (runtime.js). The loader records its progress on the figure as
+// data-state = loading | ready | failed (styles and tests read it).
 
 /** Start loading this far before the figure scrolls into view. */
 const ROOT_MARGIN = "800px 0px";
@@ -46,8 +48,7 @@ async function load(figure) {
     if (!mountPoint) throw new Error("figure has no .figure-mount");
     const params = JSON.parse(figure.dataset.params || "{}");
     const module = await importFigure(name);
-    const instance = await module.mount(mountPoint, params, runtime);
-    figure.figureInstance = instance ?? {};
+    await module.mount(mountPoint, params, runtime);
     if (fallback) fallback.hidden = true;
     figure.dataset.state = "ready";
   } catch (error) {
