@@ -146,3 +146,7 @@ def test_print_hides_navigation_and_shows_figure_pictures(page, server, pages_wi
             assert not element.is_visible(), f"{selector} printed"
     for fallback in page.locator(".figure-fallback").all():
         assert fallback.is_visible(), "figure picture not printed"
+    external = page.locator('main a[href^="http"]').first
+    if external.count():
+        after = external.evaluate("a => getComputedStyle(a, '::after').content")
+        assert external.get_attribute("href") in after, "printed links do not show their URL"
