@@ -78,7 +78,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # ---- the site -------------------------------------------------------------------------------
 
 
-def _article_command() -> list[str]:
+def article_command() -> list[str]:
     script = Path(sys.executable).with_name("article")
     return [str(script)] if script.exists() else [sys.executable, "-m", "sitegen.cli"]
 
@@ -91,7 +91,7 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return Path(given)
     out = tmp_path_factory.mktemp("site") / "_site"
     result = subprocess.run(
-        [*_article_command(), "build", "--out", str(out)],
+        [*article_command(), "build", "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=300,

@@ -10,6 +10,8 @@ import pytest
 
 from .conftest import page_url_path
 
+pytestmark = pytest.mark.browser
+
 DEMO = 'data-module="sinusoid-demo"'
 DEMO_FIGURE = 'figure[data-module="sinusoid-demo"]'
 

@@ -5,6 +5,8 @@ import pytest
 
 from .conftest import page_url_path
 
+pytestmark = pytest.mark.browser
+
 CARD = "#hovercard"
 
 

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import LOCAL_HOST, SUB_PATH, _article_command
+from .conftest import LOCAL_HOST, SUB_PATH, article_command
+
+pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTER = "introduction"
@@ -33,7 +35,7 @@ def dev_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     shutil.copytree(os.environ.get("ARTICLE_CONTENT_DIR") or ROOT / "content", content)
     port = _free_port()
     process = subprocess.Popen(
-        [*_article_command(), "serve", "--content", str(content), "--out", str(tmp_path / "_site"),
+        [*article_command(), "serve", "--content", str(content), "--out", str(tmp_path / "_site"),
          "--host", LOCAL_HOST, "--port", str(port), "--base-path", SUB_PATH],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

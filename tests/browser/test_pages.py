@@ -9,6 +9,8 @@ import yaml
 
 from .conftest import page_url_path
 
+pytestmark = pytest.mark.browser
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # What a page loads, and where its links go, as written in its HTML.
