@@ -165,6 +165,7 @@ export async function mount(element, rawParams, runtime) {
   /** Samples changed: fetch their y from the true curve, redraw them, and start over. */
   async function setSamples(xs, message, focusIndex = null) {
     const mine = ++generation;
+    setBusy(true); // from the first moment, so nobody reads the old samples as the result
     const ys = await computer.targetAt(xs, initial);
     if (mine !== generation) return;
     Object.assign(state, { xs, ys: Array.from(ys) });

@@ -195,7 +195,8 @@ export function pointsAttr(xs, ys, sx, sy) {
  */
 export function polyline(parent, xs, ys, sx, sy, { series = 1, color, dashed = false, width = 2, className = "" } = {}) {
   const line = el("polyline", {
-    class: [`fig-series-${series}`, dashed ? "fig-dashed" : "", className].filter(Boolean).join(" "),
+    // The series class lets tests and stylesheets find a series; a custom colour belongs to none.
+    class: [color ? "" : `fig-series-${series}`, dashed ? "fig-dashed" : "", className].filter(Boolean).join(" "),
     fill: "none",
     "stroke-width": width,
     "stroke-linejoin": "round",
