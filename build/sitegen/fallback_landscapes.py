@@ -118,7 +118,7 @@ def _scalar(value: float) -> np.ndarray:
 @fallback("accumulated_loss")
 def accumulated_loss(params: dict, models_dir: Path) -> str:
     """F_m for the initial m with its minimum, beside the two tasks' (query-set) landscapes."""
-    dataset, n = params.get("dataset", "maml"), int(params.get("grid", 41))
+    dataset, n = params.get("dataset", "maml"), int(params.get("grid", 31))
     step_size, m = float(params.get("step_size", 0.25)), int(params.get("m", 0))
     line, data = line_data(models_dir, dataset)
     grid = plane_grid(line["plane"], n)
