@@ -45,7 +45,12 @@ export async function mount(element, rawParams, runtime) {
   const modelLabel = labelOf(params.model);
   const compareLabel = params.compare ? `${labelOf(params.compare)}, fine-tuned on the same samples` : "";
 
-  const computer = await createComputer(runtime, { stepSize: params.step_size });
+  // Fetch the parameter files while the sessions are created (runtime.params memoises them).
+  const models = [params.model, params.compare].filter(Boolean);
+  const [computer] = await Promise.all([
+    createComputer(runtime, { stepSize: params.step_size }),
+    ...models.map((name) => runtime.params(name)),
+  ]);
   const [initial, compareInitial] = await Promise.all([
     computer.initialParams(params.model),
     params.compare ? computer.initialParams(params.compare) : null,
@@ -301,13 +306,15 @@ export async function mount(element, rawParams, runtime) {
   computer.setTarget(state.amplitude, state.phase);
   await setSamples(state.xs, `${plural(state.xs.length, "sample")} placed. Press “Fine-tune” to take the chosen number of steps.`);
 
+  // Driving the figure without the pointer, for the benchmark (1,000 runs without animation).
+  const api = { fineTune, reset, setSamples: (xs) => setSamples(xs, "") };
+  element.figureApi = api;
   return {
-    fineTune,
-    reset,
-    setSamples: (xs) => setSamples(xs, ""),
+    ...api,
     destroy() {
       ++generation;
       delete element.figureState;
+      delete element.figureApi;
       element.replaceChildren();
     },
   };

@@ -1,0 +1,273 @@
+"""Figure benchmarks in Debian's chromium: prints each number next to its target, asserts nothing.
+
+    .venv/bin/python tests/benchmarks/bench_figures.py [--site DIR] [--only NAME ...]
+
+Builds the site (or uses --site / ARTICLE_SITE_DIR), serves it on 127.0.0.1 under a sub-path with
+ordinary HTTP caching (so a second visit finds the runtime and models cached, as a reader's
+browser would), and runs every registered measurement.
+
+Plug-ins: a measurement is a function `(bench: Bench) -> list[Result]` registered with
+`@measurement("name")`, either in this file or in a sibling module `bench_figures_<name>.py`
+(imported automatically; it does `from bench_figures import Bench, Result, measurement`).
+`Bench` gives a warm browser page on a figure (`bench.open_figure(id)`), timing helpers, and the
+Chrome DevTools session for heap measurements.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import importlib.util
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic",
+                 "--enable-precise-memory-info"]
+SUB_PATH = "/maml/"
+
+
+@dataclass
+class Result:
+    name: str
+    value: float
+    unit: str
+    target: str  # e.g. "<= 1000 ms"
+    ok: bool | None = None  # None: no target to meet (informative)
+
+    def line(self) -> str:
+        verdict = {True: "ok", False: "OVER", None: ""}[self.ok]
+        return f"  {self.name:<58} {self.value:>10.3f} {self.unit:<4} target {self.target:<12} {verdict}"
+
+
+Measurement = Callable[["Bench"], list[Result]]
+REGISTRY: dict[str, Measurement] = {}
+
+
+def measurement(name: str) -> Callable[[Measurement], Measurement]:
+    def register(function: Measurement) -> Measurement:
+        REGISTRY[name] = function
+        return function
+    return register
+
+
+# ---- serving ----------------------------------------------------------------------------------
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """The site at SUB_PATH, cacheable (the benchmark wants a reader's warm cache)."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".js": "text/javascript", ".mjs": "text/javascript",
+                      ".wasm": "application/wasm", ".onnx": "application/octet-stream",
+                      ".bin": "application/octet-stream", ".svg": "image/svg+xml"}
+
+    def translate_path(self, path: str) -> str:
+        if path.startswith(SUB_PATH):
+            path = "/" + path[len(SUB_PATH):]
+        return super().translate_path(path)
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "max-age=3600")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+def serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Handler, directory=str(site)))
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}{SUB_PATH}"
+
+
+def build_site() -> Path:
+    out = Path(tempfile.mkdtemp(prefix="bench-figures-")) / "_site"
+    article = Path(sys.executable).with_name("article")
+    subprocess.run([str(article), "build", "--out", str(out)], check=True, cwd=ROOT)
+    return out
+
+
+# ---- the browser side ---------------------------------------------------------------------------
+
+# Resolves with ms from scrolling the figure into view to its data-state=ready.
+TIME_TO_INTERACTIVE = """async (id) => {
+  const figure = document.getElementById(id);
+  const ready = new Promise((resolve, reject) => {
+    const check = () => {
+      if (figure.dataset.state === 'ready') resolve(performance.now());
+      else if (figure.dataset.state === 'failed') reject(new Error(id + ' failed to load'));
+    };
+    new MutationObserver(check).observe(figure, {attributes: true, attributeFilter: ['data-state']});
+    check();
+  });
+  const start = performance.now();
+  figure.scrollIntoView({block: 'center', behavior: 'instant'});
+  return (await ready) - start;
+}"""
+
+
+class Bench:
+    """What a measurement gets: the served site and a browser with a warm cache."""
+
+    def __init__(self, browser, base_url: str, site: Path) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.site = site
+        self.context = browser.new_context(viewport={"width": 1000, "height": 800})
+        self.errors: list[str] = []
+
+    def page_of(self, figure_id: str) -> str:
+        for page in sorted(self.site.rglob("*.html")):
+            if f'data-figure="{figure_id}"' in page.read_text(encoding="utf-8"):
+                rel = page.relative_to(self.site).as_posix()
+                return rel[: -len("index.html")] if rel.endswith("index.html") else rel
+        raise LookupError(f"no page holds figure {figure_id}")
+
+    def new_page(self):
+        page = self.context.new_page()
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        return page
+
+    def warm_cache(self, figure_id: str) -> None:
+        """Visit the figure once so the runtime, wasm and models are in the HTTP cache."""
+        page = self.new_page()
+        page.goto(self.base_url + self.page_of(figure_id))
+        page.evaluate(TIME_TO_INTERACTIVE, f"fig-{figure_id}")
+        page.close()
+
+    def time_to_interactive(self, figure_id: str) -> tuple[object, float]:
+        """A fresh page (cache warm) scrolled to the top, then to the figure: ms until ready."""
+        page = self.new_page()
+        page.goto(self.base_url + self.page_of(figure_id))
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(200)  # let the page settle; the figure is far below, not loading yet
+        state = page.evaluate(f"document.getElementById('fig-{figure_id}').dataset.state || ''")
+        if state:
+            print(f"  (note: fig-{figure_id} started loading before the scroll: {state})")
+        return page, page.evaluate(TIME_TO_INTERACTIVE, f"fig-{figure_id}")
+
+    def open_figure(self, figure_id: str):
+        """A page with the figure mounted (cache warm); returns (page, handle of its mount)."""
+        page, _ = self.time_to_interactive(figure_id)
+        return page, page.locator(f"#fig-{figure_id} .figure-mount").element_handle()
+
+    @staticmethod
+    def heap_bytes(page) -> float:
+        """JS heap in use after a full garbage collection (Chrome DevTools Protocol)."""
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("HeapProfiler.enable")
+        cdp.send("HeapProfiler.collectGarbage")
+        cdp.send("HeapProfiler.collectGarbage")
+        used = cdp.send("Runtime.getHeapUsage")["usedSize"]
+        cdp.detach()
+        return float(used)
+
+
+def check(name: str, value: float, unit: str, limit: float) -> Result:
+    return Result(name, value, unit, f"<= {limit:g} {unit}", value <= limit)
+
+
+# ---- figures 1 and 4: fine-tuning (static/figures/finetune.js) ---------------------------------
+
+FINETUNE_FIGURES = ("finetune-pretrained", "finetune-maml")
+
+
+@measurement("finetune")
+def finetune(bench: Bench) -> list[Result]:
+    results = []
+    for figure_id in FINETUNE_FIGURES:
+        bench.warm_cache(figure_id)
+        times = []
+        for _ in range(3):
+            page, ms = bench.time_to_interactive(figure_id)
+            times.append(ms)
+            page.close()
+        results.append(check(f"{figure_id}: viewport to interactive (median of 3)",
+                             statistics.median(times), "ms", 1000))
+
+    # One fine-tuning step: an SGD step graph call, a curves graph call (prediction, true curve and
+    # MSE on 1,000 points) and the redraw, timed over 20-step runs without animation.
+    page, mount = bench.open_figure("finetune-pretrained")
+    per_step = page.evaluate("""async (f) => {
+      const fig = f.figureApi, runs = [];
+      await fig.fineTune({animate: false, steps: 20});  // warm-up
+      for (let i = 0; i < 10; i++) {
+        const t = performance.now();
+        await fig.fineTune({animate: false, steps: 20});
+        runs.push((performance.now() - t) / 20);
+      }
+      runs.sort((a, b) => a - b);
+      return runs[5];
+    }""", mount)
+    results.append(check("finetune: one fine-tuning step incl. MSE and redraw (median)", per_step, "ms", 2))
+
+    # Heap: 1,000 fine-tuning runs (default number of steps) against the first 10.
+    run_many = """async ([f, n]) => {
+      for (let i = 0; i < n; i++) await f.figureApi.fineTune({animate: false});
+    }"""
+    page.evaluate(run_many, [mount, 10])
+    after_10 = bench.heap_bytes(page)
+    page.evaluate(run_many, [mount, 990])
+    after_1000 = bench.heap_bytes(page)
+    growth = 100 * (after_1000 - after_10) / after_10
+    results.append(Result("finetune: JS heap after 10 runs", after_10 / 2**20, "MiB", "(reference)"))
+    results.append(check("finetune: JS heap growth, 1,000 runs vs 10", growth, "%", 10))
+    page.close()
+    return results
+
+
+# ---- main ----------------------------------------------------------------------------------------
+
+
+def load_plugins() -> None:
+    # Plug-ins import this module by name; make that the running module, not a second copy.
+    sys.modules.setdefault("bench_figures", sys.modules[__name__])
+    for path in sorted(HERE.glob("bench_figures_*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--site", type=Path, default=os.environ.get("ARTICLE_SITE_DIR"),
+                        help="an existing build (default: build one)")
+    parser.add_argument("--only", nargs="*", help="run only these measurements")
+    args = parser.parse_args()
+    load_plugins()
+    site = Path(args.site) if args.site else build_site()
+    httpd, base_url = serve(site)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        bench = Bench(browser, base_url, site)
+        for name, function in REGISTRY.items():
+            if args.only and name not in args.only:
+                continue
+            print(f"{name}:", flush=True)
+            for result in function(bench):
+                print(result.line(), flush=True)
+        if bench.errors:
+            print("console errors:\n  " + "\n  ".join(bench.errors))
+        browser.close()
+    httpd.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
