@@ -18,6 +18,7 @@ from .fallbacks import fallback
 from .svgplot import AXIS, PALETTE, Plot
 
 GRID_POINTS = 1000  # as GRID_POINTS in static/figures/finetune/compute.js (the protocol grid)
+DRAW_EVERY = 5
 Y_RANGE = (-6.0, 6.0)  # as Y_RANGE in static/figures/finetune/plot.js
 LABELS = {"pretrained": "pretrained model", "maml": "MAML model"}  # as finetune.js LABELS
 REQUIRED = ("model", "amplitude", "phase", "samples", "steps", "step_size")
@@ -63,10 +64,13 @@ def finetune(params: dict, models_dir: Path) -> str:
     plot = Plot(xlim=(-5, 5), ylim=Y_RANGE,
                 title=f"The {label} fine-tuned for {steps} steps on {len(result['sample_x'])} samples")
     plot.axes(xlabel="x", ylabel="y")
-    clipped = {k: np.clip(result[k], *Y_RANGE) for k in ("target", "before", "after")}
-    plot.polyline(result["grid"], clipped["before"], color=AXIS, dash="5 4")
-    plot.polyline(result["grid"], clipped["target"], color=PALETTE[1], dash="5 4")
-    plot.polyline(result["grid"], clipped["after"], color=PALETTE[0])
+    # Every DRAW_EVERY-th grid point (and the last) keeps the picture small; the MSE uses them all.
+    keep = np.r_[np.arange(0, GRID_POINTS, DRAW_EVERY), GRID_POINTS - 1]
+    xs = result["grid"][keep]
+    curves = {k: np.clip(result[k][keep], *Y_RANGE) for k in ("target", "before", "after")}
+    plot.polyline(xs, curves["before"], color=AXIS, dash="5 4")
+    plot.polyline(xs, curves["target"], color=PALETTE[1], dash="5 4")
+    plot.polyline(xs, curves["after"], color=PALETTE[0])
     plot.points(result["sample_x"], result["sample_y"], color=PALETTE[1], radius=5)
     plot.legend([
         (f"true curve, A = {params['amplitude']:g}, φ = {params['phase']:g}", PALETTE[1]),

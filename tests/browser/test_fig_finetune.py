@@ -7,13 +7,15 @@ onnxruntime running the same graphs on the same inputs, to 1e-5. The figure expo
 """
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from sitegen.fallback_finetune import fine_tune
+from sitegen.fallback_finetune import fine_tune, finetune
 
 from .conftest import page_url_path
 
@@ -230,3 +232,19 @@ def test_works_with_storage_blocked_and_in_dark_mode(new_page, server, pages_wit
     assert palette == "#5aa7e8", "dark palette not in force"
     assert stroke == "rgb(90, 167, 232)", stroke
     fine_tune_now(page, mount, 1)
+
+
+@pytest.mark.parametrize("figure_id", ["finetune-pretrained", "finetune-maml"])
+def test_fallback_picture_is_deterministic_and_shows_the_initial_state(site_dir, figure_id):
+    """The build's picture is what the renderer draws from the same params, byte for byte, and
+    its legend quotes the MSE the graphs give before and after the default steps."""
+    page = next(p for p in site_dir.rglob("*.html")
+                if f'data-figure="{figure_id}"' in p.read_text(encoding="utf-8"))
+    # The params as the page hands them to the module (the registry's, after the build).
+    match = re.search(rf"data-figure=\"{figure_id}\"[^>]*data-params='([^']*)'",
+                      page.read_text(encoding="utf-8"))
+    params = json.loads(html.unescape(match.group(1)))
+    built = (site_dir / "figures-static" / f"{figure_id}.svg").read_text(encoding="utf-8")
+    assert finetune(params, site_dir / "models") == built
+    ref = fine_tune(site_dir / "models", params)
+    assert f"MSE {ref['mse'][0]:.3g}" in built and f"MSE {ref['mse'][-1]:.3g}" in built
