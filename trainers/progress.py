@@ -21,32 +21,33 @@ class Progress:
     def __init__(
         self,
         total: int,
-        start: int = 0,
         label: str = "",
         stream: TextIO | None = None,
         enabled: bool = True,
         log_seconds: float = 10.0,
     ) -> None:
-        self.total, self.start, self.label = total, start, label
+        self.total, self.label = total, label
         self.stream = stream or sys.stderr
         self.enabled = enabled
         self.interactive = self.stream.isatty()
         self.min_interval = 0.2 if self.interactive else log_seconds
-        self.began = time.perf_counter()
         self.last_draw = float("-inf")
+        self.base: tuple[int, float] | None = None
 
     def line(self, iteration: int, loss: float, now: float) -> str:
-        done = iteration - self.start
-        rate = done / max(now - self.began, 1e-9)
+        # The rate is measured from the first report on, so a one-off cost before it (such as
+        # torch.compile on the first iteration) does not distort the speed and time left.
+        if self.base is None:
+            self.base = (iteration, now)
+        done = iteration - self.base[0]
+        rate = done / max(now - self.base[1], 1e-9)
         eta = (self.total - iteration) / rate if rate > 0 else float("inf")
         width = 24
         filled = int(width * iteration / max(self.total, 1))
-        bar = "#" * filled + "-" * (width - filled)
-        eta_text = _duration(eta) if eta != float("inf") else "?"
-        return (
-            f"{self.label} [{bar}] {iteration}/{self.total} loss {loss:.4f} "
-            f"{rate:,.0f} it/s ETA {eta_text}"
-        )
+        text = f"{self.label} [{'#' * filled}{'-' * (width - filled)}] {iteration}/{self.total} loss {loss:.4f}"
+        if done:
+            text += f" {rate:,.0f} it/s ETA {_duration(eta)}"
+        return text
 
     def update(self, iteration: int, loss: float, force: bool = False) -> None:
         now = time.perf_counter()

@@ -134,7 +134,7 @@ def train(
     step = make_step(config, compile)
     total = config["iterations"] if stop_after is None else min(stop_after, config["iterations"])
     log_every, checkpoint_every = config["log_every"], config["checkpoint_every"]
-    progress = Progress(config["iterations"], state.iteration, config["method"], enabled=show_progress)
+    progress = Progress(config["iterations"], config["method"], enabled=show_progress)
     loss_sum, count = torch.zeros((), device=dev), 0
     session_start = time.perf_counter()
     elapsed_before = state.elapsed

@@ -24,6 +24,11 @@ from trainers.model import Params, forward
 
 LinearOperator = Callable[[Params], Params]
 
+# Smallest Rayleigh quotient p.Ap / p.p that CG accepts. iMAML's operator (1 + delta) I + H / lam
+# has quotients near 1 wherever the damped Hessian is benign; far below that, the system is
+# close to singular along p and a CG step there would blow up rather than help.
+MIN_CURVATURE = 1e-3
+
 
 def _dot(a: Params, b: Params) -> torch.Tensor:
     return sum((a[name] * b[name]).sum() for name in a)
@@ -39,8 +44,8 @@ def conjugate_gradient(
 ) -> tuple[Params, torch.Tensor, torch.Tensor]:
     """Solve A x = b for symmetric A (given as x -> A x) by conjugate gradient, from x = 0.
 
-    Stops once ||r|| <= tol * ||b|| or on non-positive curvature p.Ap <= 0; at most `max_steps`
-    iterations. Returns x, the number of iterations that changed x (a float tensor), and the
+    Stops once ||r|| <= tol * ||b||, or on (near-)non-positive curvature p.Ap <= MIN_CURVATURE p.p;
+    at most `max_steps` iterations. Returns x, the number of iterations that changed x (a float tensor), and the
     final relative residual ||r|| / ||b|| (r is CG's recursive estimate of b - A x).
     """
     x = {name: torch.zeros_like(v) for name, v in b.items()}
@@ -52,7 +57,9 @@ def conjugate_gradient(
     for _ in range(max_steps):
         ap = apply_a(p)
         curvature = _dot(p, ap)
-        active = (torch.sqrt(rs) > threshold) & (curvature > 0)
+        # Near-zero curvature would make the step rs / curvature explode: treat a Rayleigh
+        # quotient p.Ap / p.p below MIN_CURVATURE like a negative one, and stop.
+        active = (torch.sqrt(rs) > threshold) & (curvature > MIN_CURVATURE * _dot(p, p))
         # Inactive iterations use a step of zero; the safe denominators keep 0/0 out of the graph.
         alpha = torch.where(active, rs / torch.where(active, curvature, torch.ones_like(curvature)), 0.0)
         x = _combine(x, alpha, p)
