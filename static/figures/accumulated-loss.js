@@ -17,11 +17,7 @@ import { disposeAll, lineDataset, planeGrid, sampleTensors } from "./lib/toys.js
 const DEFAULTS = { dataset: "maml", grid: 31, step_size: 0.25, m: 0 };
 
 /** Both graphs on the same grid and data, with every input tensor released afterwards. */
-async function computeAll(runtime, settings, dataset) {
-  const [accumulated, landscape] = await Promise.all([
-    runtime.session("line_accumulated"),
-    runtime.session("line_landscape"),
-  ]);
+async function computeAll(runtime, settings, dataset, [accumulated, landscape]) {
   const n = settings.grid;
   const grid = planeGrid(dataset.plane, n);
   const inputs = {
@@ -49,9 +45,13 @@ function gridIndex(plane, n, a, b) {
 
 export async function mount(element, params, runtime) {
   const settings = { ...DEFAULTS, ...params };
-  await runtime.loadOrt();
-  const dataset = await lineDataset(runtime, settings.dataset);
-  const result = await computeAll(runtime, settings, dataset);
+  // Data, runtime and both graphs load in parallel (sessions wait for the runtime themselves).
+  const [dataset, ...sessions] = await Promise.all([
+    lineDataset(runtime, settings.dataset),
+    runtime.session("line_accumulated"),
+    runtime.session("line_landscape"),
+  ]);
+  const result = await computeAll(runtime, settings, dataset, sessions);
   const { n } = result;
   const G = n * n;
   const steps = result.loss.length / G - 1; // rows of the graph's output: m = 0..steps

@@ -21,8 +21,7 @@ const ALPHA_RANGE = { min: 0.05, max: 1, step: 0.05 };
 const ANIMATION_MS = 120; // pause between the steps of "take 10 steps", so the path can be followed
 
 /** Each task's support-set loss on the grid, as one Float32Array (T × n²). */
-async function taskLandscapes(runtime, dataset, n) {
-  const session = await runtime.session("line_landscape");
+async function taskLandscapes(runtime, session, dataset, n) {
   const inputs = { grid: runtime.tensor(planeGrid(dataset.plane, n), [n * n, 2]), ...sampleTensors(runtime, dataset, "train") };
   try {
     return (await runtime.run(session, inputs)).loss;
@@ -75,13 +74,14 @@ function createStepper(runtime, session, data, metaStepSize, onResult) {
 
 export async function mount(element, params, runtime) {
   const settings = { ...DEFAULTS, ...params };
-  await runtime.loadOrt();
-  const dataset = await lineDataset(runtime, settings.dataset);
-  const n = settings.grid;
-  const [landscapes, session] = await Promise.all([
-    taskLandscapes(runtime, dataset, n),
+  // Data, runtime and both graphs load in parallel (sessions wait for the runtime themselves).
+  const [dataset, landscapeSession, session] = await Promise.all([
+    lineDataset(runtime, settings.dataset),
+    runtime.session("line_landscape"),
     runtime.session("line_maml_step"),
   ]);
+  const n = settings.grid;
+  const landscapes = await taskLandscapes(runtime, landscapeSession, dataset, n);
   const data = sampleTensors(runtime, dataset, "both"); // kept for every step; released on destroy
   const domain = { x: dataset.plane.a, y: dataset.plane.b };
   const G = n * n;

@@ -216,3 +216,33 @@ def test_fallback_pictures_show_without_javascript(new_page, server, landscape_p
         picture = page.locator(f"{selector} .figure-fallback img")
         picture.scroll_into_view_if_needed()
         assert picture.evaluate("img => img.complete && img.naturalWidth > 0"), selector
+
+
+def test_pointer_drag_moves_theta_in_both_panels(page, server, site_dir, landscape_page):
+    figure = _mounted(page, server, landscape_page, ONE_STEP)
+    handles = figure.get_by_role("slider", name="θ, the shared starting point", exact=False)
+    box = handles.nth(1).locator("circle").last.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 40, y - 30, steps=5)
+    page.mouse.up()
+    figure.evaluate(IDLE)
+    state = figure.evaluate(INSPECT)
+    assert state["theta"][0] < 0.8 - 0.02 and state["theta"][1] > 0.2 + 0.02, state["theta"]
+    _check_arrows(state, _python_maml_step(site_dir, state))
+    centres = [h.locator("circle").last.evaluate("c => [c.getAttribute('cx'), c.getAttribute('cy')]")
+               for h in handles.all()]
+    assert centres[0] == centres[1], "the two panels show different thetas"
+
+
+def test_fallback_pictures_match_the_live_initial_state(page, server, site_dir, landscape_page):
+    """Same data, grid and axes: the picture's readout names the live figure's initial minimum
+    and meta-loss."""
+    accumulated = _mounted(page, server, landscape_page, ACCUMULATED).evaluate(INSPECT)
+    picture = (site_dir / "figures-static" / "accumulated-loss.svg").read_text(encoding="utf-8")
+    a, b = accumulated["minimum"]
+    assert f"m = {accumulated['m']}: F_m is smallest on the grid at (a, b) = ({a:.2f}, {b:.2f})" in picture
+    one_step = _mounted(page, server, landscape_page, ONE_STEP).evaluate(INSPECT)
+    picture = (site_dir / "figures-static" / "one-step.svg").read_text(encoding="utf-8")
+    assert f"= {one_step['metaLoss']:.4f}</text>" in picture

@@ -1,0 +1,88 @@
+"""Benchmarks of the loss-landscape figures (accumulated-loss, one-step), a bench_figures plug-in.
+
+    .venv/bin/python tests/benchmarks/bench_figures.py --only landscapes
+
+Targets (issue 4): viewport to interactive <= 1 s with the runtime cached; one redraw for an m
+change or for a theta drag event <= 33 ms. An m change repaints synchronously from the stored
+graph output, so its time is the input handler's; a theta event includes the line_maml_step run
+and the arrows' update (the figure's idle() resolves once they are drawn).
+"""
+from __future__ import annotations
+
+import statistics
+
+from bench_figures import Bench, Result, check, measurement
+
+FIGURES = ("accumulated-loss", "one-step")
+# open_figure() hands over the figure's mount (or the figure): find the mount either way.
+TEST_HOOK = "f.closest('figure').querySelector('.figure-mount').figureTest"
+
+# ms of each repaint as the slider sweeps m = 0..20 and back, `rounds` times. Reading one pixel
+# back makes the canvas execute its queued drawing, so the time includes rasterising the map.
+M_REDRAWS = f"""([f, rounds]) => {{
+  const input = f.querySelector('input[type=range]');
+  const canvas = [...f.querySelectorAll('canvas')].at(-1).getContext('2d');
+  const times = [];
+  for (let r = 0; r < rounds; r++) {{
+    for (const m of [...Array(21).keys(), ...[...Array(21).keys()].reverse()]) {{
+      const t = performance.now();
+      input.value = String(m);
+      input.dispatchEvent(new Event('input', {{bubbles: true}}));
+      canvas.getImageData(0, 0, 1, 1);
+      times.push(performance.now() - t);
+    }}
+  }}
+  if ({TEST_HOOK}.inspect().m !== 0) throw new Error('the slider did not reach m = 0');
+  return times;
+}}"""
+
+# ms from an arrow-key event on the theta handle to the arrows drawn for the new theta (a layout
+# read forces the SVG's style and layout update into the measured time).
+THETA_EVENTS = f"""async ([f, count]) => {{
+  const handle = f.querySelector('[role=slider].fig-handle');
+  const times = [];
+  for (let i = 0; i < count; i++) {{
+    const key = i % 20 < 10 ? 'ArrowLeft' : 'ArrowRight';
+    const t = performance.now();
+    handle.dispatchEvent(new KeyboardEvent('keydown', {{key, bubbles: true}}));
+    await {TEST_HOOK}.idle();
+    f.querySelector('line').getBoundingClientRect();
+    times.push(performance.now() - t);
+  }}
+  return times;
+}}"""
+
+
+def _summary(name: str, times: list[float], limit: float) -> list[Result]:
+    times = sorted(times)
+    p95 = times[min(len(times) - 1, round(0.95 * len(times)))]
+    return [check(f"{name} (median)", statistics.median(times), "ms", limit),
+            check(f"{name} (95th percentile)", p95, "ms", limit)]
+
+
+@measurement("landscapes")
+def landscapes(bench: Bench) -> list[Result]:
+    results = []
+    for figure_id in FIGURES:
+        bench.warm_cache(figure_id)
+        times = []
+        for _ in range(3):
+            page, ms = bench.time_to_interactive(figure_id)
+            times.append(ms)
+            page.close()
+        results.append(check(f"{figure_id}: viewport to interactive (median of 3)",
+                             statistics.median(times), "ms", 1000))
+
+    page, figure = bench.open_figure("accumulated-loss")
+    graph_ms = page.evaluate(f"f => {TEST_HOOK}.inspect().accumulatedMs", figure)
+    results.append(Result("accumulated-loss: the line_accumulated run inside mount", graph_ms, "ms",
+                          "(part of it)"))
+    results += _summary("accumulated-loss: redraw for an m change",
+                        page.evaluate(M_REDRAWS, [figure, 3]), 33)
+    page.close()
+
+    page, figure = bench.open_figure("one-step")
+    results += _summary("one-step: theta key event to arrows redrawn",
+                        page.evaluate(THETA_EVENTS, [figure, 60]), 33)
+    page.close()
+    return results
