@@ -14,6 +14,20 @@ const Y_RANGE = [-6, 6];
 const CURSOR_STEP = 0.1;
 const CURSOR_BIG_STEP = 1;
 
+/**
+ * Curves arrive on the 1,000-point protocol grid (the MSE needs them all); drawing every fifth
+ * point and the last is indistinguishable on screen and keeps each step's redraw cheap (as
+ * DRAW_EVERY in build/sitegen/fallback_finetune.py).
+ */
+const DRAW_EVERY = 5;
+function thin(values) {
+  if (!values) return values;
+  const out = [];
+  for (let i = 0; i < values.length; i += DRAW_EVERY) out.push(values[i]);
+  if ((values.length - 1) % DRAW_EVERY !== 0) out.push(values[values.length - 1]);
+  return out;
+}
+
 export const COLORS = {
   target: { series: 2, dashed: true },
   initial: { color: "var(--fig-muted)", dashed: true },
@@ -143,14 +157,14 @@ export function createSinusoidPlot(parent, { modelLabel, compareLabel, onAdd, on
   }
   drawLegend(false);
 
-  const set = (lineElement) => (xs, ys) => setPolyline(lineElement, xs, ys, plot.x, plot.y);
+  const set = (lineElement) => (xs, ys) => setPolyline(lineElement, thin(xs), thin(ys), plot.x, plot.y);
   return {
     svg: plot.svg,
     setTarget: set(targetLine),
     setInitial: set(initialLine),
     setPrediction: set(predictionLine),
     setCompare(xs, ys) {
-      setPolyline(compareLine, xs, ys, plot.x, plot.y);
+      setPolyline(compareLine, thin(xs), thin(ys), plot.x, plot.y);
       drawLegend(Boolean(xs));
     },
     setSamples(xs, ys, focusIndex = null) {
