@@ -132,12 +132,12 @@ def accumulated_loss(params: dict, models_dir: Path) -> str:
                                260, 240)
         mark(plot, task["a"], task["b"])
         panels.append((plot, 0, i * 245))
-    main = landscape_panel(loss[m], n, line["plane"], "Accumulated loss F_m after m fine-tuning steps",
+    main = landscape_panel(loss[m], n, line["plane"], "Accumulated loss Fₘ after m fine-tuning steps",
                            420, 400)
     a, b = (float(v) for v in minimum[m])
     mark(main, a, b)
     panels.append((main, 270, 0))
-    note = (f"m = {m}: F_m is smallest on the grid at (a, b) = ({a:.2f}, {b:.2f}); "
+    note = (f"m = {m}: Fₘ is smallest on the grid at (a, b) = ({a:.2f}, {b:.2f}); "
             f"fine-tuning steps of size α = {step_size:g}.")
     return compose(panels, 690, 510, "The accumulated loss after m fine-tuning steps", note)
 
@@ -165,5 +165,5 @@ def one_step(params: dict, models_dir: Path) -> str:
         panels.append((plot, i * 370, 0))
     losses = " + ".join(f"{v:.4f}" for v in after)
     note = (f"θ = ({theta[0]:.2f}, {theta[1]:.2f}), α = {alpha:.2f}: "
-            f"meta-loss Σ L_i(φ_i) = {losses} = {float(meta_loss):.4f}")
+            f"meta-loss Σᵢ Lᵢ(φᵢ) = {losses} = {float(meta_loss):.4f}")
     return compose(panels, 730, 360, "One inner step from a shared starting point", note)

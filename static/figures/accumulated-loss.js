@@ -11,7 +11,7 @@
 //          fine-tuning steps), m = 0 (initial slider position)}
 
 import { controlRow, slider, statusLine } from "./lib/controls.js";
-import { createLandscape, landscapeRow } from "./lib/landscape.js";
+import { createLandscape } from "./lib/landscape.js";
 import { disposeAll, lineDataset, planeGrid, sampleTensors } from "./lib/toys.js";
 
 const DEFAULTS = { dataset: "maml", grid: 31, step_size: 0.25, m: 0 };
@@ -59,10 +59,13 @@ export async function mount(element, params, runtime) {
   const fmt = (v) => v.toFixed(2);
 
   element.replaceChildren();
-  const layout = landscapeRow(element, { columns: "minmax(0, 1fr) minmax(0, 2fr)" });
+  // Task maps in a narrow column beside the large map; on a phone each takes the full width.
+  const layout = document.createElement("div");
+  Object.assign(layout.style, { display: "flex", flexWrap: "wrap", gap: "0.8rem", alignItems: "flex-start" });
   const side = document.createElement("div");
-  Object.assign(side.style, { display: "grid", gap: "0.4rem" });
+  Object.assign(side.style, { display: "grid", gap: "0.4rem", flex: "1 1 12rem", minWidth: "0" });
   layout.append(side);
+  element.append(layout);
   dataset.tasks.forEach((task, i) => {
     const map = createLandscape(side, {
       ...domain,
@@ -76,12 +79,13 @@ export async function mount(element, params, runtime) {
   });
   const main = createLandscape(layout, {
     ...domain,
-    width: 420,
-    height: 400,
-    title: "Accumulated loss F_m after m fine-tuning steps",
+    width: 380,
+    height: 360,
+    title: "Accumulated loss Fₘ after m fine-tuning steps",
     label: "Accumulated loss of both tasks after m fine-tuning steps, with its minimum",
   });
-  const minimum = main.marker("minimum of F_m", 2);
+  Object.assign(main.element.style, { flex: "2 1 20rem", minWidth: "0" });
+  const minimum = main.marker("minimum of the accumulated loss", 2);
 
   const controls = controlRow(element);
   const readout = statusLine(element);
@@ -95,9 +99,9 @@ export async function mount(element, params, runtime) {
     const a = result.minimum[2 * m];
     const b = result.minimum[2 * m + 1];
     const k = gridIndex(dataset.plane, n, a, b);
-    minimum.set(a, b, `minimum of F_${m} at a = ${fmt(a)}, b = ${fmt(b)}`);
+    minimum.set(a, b, `minimum of the accumulated loss for m = ${m} at a = ${fmt(a)}, b = ${fmt(b)}`);
     readout.set(
-      `m = ${m}: F_m is smallest on the grid at (a, b) = (${fmt(a)}, ${fmt(b)}), where it is ` +
+      `m = ${m}: Fₘ is smallest on the grid at (a, b) = (${fmt(a)}, ${fmt(b)}), where it is ` +
         `${values[k].toPrecision(3)}. Fine-tuning steps of size α = ${settings.step_size}.`,
     );
     Object.assign(element.dataset, {

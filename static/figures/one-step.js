@@ -151,7 +151,7 @@ export async function mount(element, params, runtime) {
     });
     const perTask = Array.from(result.task_losses_after, (v) => v.toFixed(4)).join(" + ");
     readout.set(
-      `θ = (${f2(a)}, ${f2(b)}), α = ${result.alpha.toFixed(2)}: meta-loss Σ L_i(φ_i) = ` +
+      `θ = (${f2(a)}, ${f2(b)}), α = ${result.alpha.toFixed(2)}: meta-loss Σᵢ Lᵢ(φᵢ) = ` +
         `${perTask} = ${result.meta_loss[0].toFixed(4)}` +
         (state.steps ? ` after ${state.steps} MAML step${state.steps > 1 ? "s" : ""} (β = ${settings.meta_step_size}).` : "."),
     );

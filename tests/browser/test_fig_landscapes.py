@@ -98,7 +98,7 @@ def test_minimum_marker_sits_at_the_minimum(page, server, landscape_page):
     figure.get_by_role("slider", name="Fine-tuning steps m").fill("3")
     state = figure.evaluate(INSPECT)
     marker = figure.evaluate("""f => {
-        const g = [...f.querySelectorAll('[data-marker="minimum of F_m"]')].at(-1);
+        const g = [...f.querySelectorAll('[data-marker="minimum of the accumulated loss"]')].at(-1);
         const svg = g.ownerSVGElement; const box = svg.viewBox.baseVal;
         const [x, y] = g.getAttribute('transform').match(/[-\\d.]+/g).map(Number);
         return {x, y, width: box.width, height: box.height};
@@ -242,7 +242,7 @@ def test_fallback_pictures_match_the_live_initial_state(page, server, site_dir, 
     accumulated = _mounted(page, server, landscape_page, ACCUMULATED).evaluate(INSPECT)
     picture = (site_dir / "figures-static" / "accumulated-loss.svg").read_text(encoding="utf-8")
     a, b = accumulated["minimum"]
-    assert f"m = {accumulated['m']}: F_m is smallest on the grid at (a, b) = ({a:.2f}, {b:.2f})" in picture
+    assert f"m = {accumulated['m']}: Fₘ is smallest on the grid at (a, b) = ({a:.2f}, {b:.2f})" in picture
     one_step = _mounted(page, server, landscape_page, ONE_STEP).evaluate(INSPECT)
     picture = (site_dir / "figures-static" / "one-step.svg").read_text(encoding="utf-8")
     assert f"= {one_step['metaLoss']:.4f}</text>" in picture
