@@ -75,12 +75,17 @@ def _export_demo(out: Path) -> dict:
     return _model_entry(out, DEMO_MODEL, params, info)
 
 
-def _export_run(out: Path, runs: Path, name: str) -> dict:
+def _load_run(runs: Path, name: str) -> dict:
     from trainers import checkpoint
+
+    return checkpoint.load(runs / name / "final.pt", what=f"trained model '{name}'")
+
+
+def _export_run(out: Path, name: str, final: dict) -> dict:
     from trainers.model import PARAM_NAMES
 
-    final = checkpoint.load(runs / name / "final.pt", what=f"trained model '{name}'")
-    order = sorted(final["params"], key=lambda n: (PARAM_NAMES.index(n) if n in PARAM_NAMES else len(PARAM_NAMES), n))
+    rank = {n: i for i, n in enumerate(PARAM_NAMES)}
+    order = sorted(final["params"], key=lambda n: (rank.get(n, len(rank)), n))
     params = {n: final["params"][n].detach().cpu().numpy() for n in order}
     info = {key: final[key] for key in ("method", "config", "seed", "iterations", "train_seconds")}
     return _model_entry(out, name, params, json.loads(json.dumps(info, default=str)))
@@ -111,44 +116,54 @@ def run(args: argparse.Namespace) -> int:
 
     out, runs = Path(args.out), Path(args.runs)
     graph_names = list(catalogue())
-    trained = sorted(p.parent.name for p in runs.glob("*/final.pt") if p.parent.name != DEMO_MODEL)
-    previous = mf.load(out)
+
+    def has_run(name: str) -> bool:
+        return name != DEMO_MODEL and (runs / name / "final.pt").is_file()
 
     if args.only:
-        known = {*graph_names, *trained, *METHODS, DEMO_MODEL, TOYS}
-        unknown = [n for n in args.only if n not in known]
+        known = {*graph_names, *METHODS, DEMO_MODEL, TOYS}
+        unknown = [n for n in args.only if n not in known and not has_run(n)]
         if unknown:
             raise UserError(
                 f"nothing called {', '.join(unknown)} to export; graphs: {', '.join(graph_names)}; "
-                f"models: {', '.join([DEMO_MODEL, *trained]) }; data: {TOYS}"
+                f"models: {DEMO_MODEL} or a run under {runs}/ (e.g. {', '.join(METHODS)}); data: {TOYS}"
             )
-        untrained = [n for n in args.only if n in METHODS and n not in trained]
+        untrained = [n for n in args.only if n in METHODS and not has_run(n)]
         if untrained:
             raise UserError(
                 f"no trained model {', '.join(untrained)}: expected {runs}/<MODEL>/final.pt "
                 "(train it with `article train <MODEL>` first)"
             )
-        selected = set(args.only)
-        manifest = previous or mf.empty()
+        selected = list(dict.fromkeys(args.only))
+    else:
+        # By default the methods' own runs only; experiments under other names need --only.
+        skipped = [m for m in METHODS if not has_run(m)]
+        if skipped:
+            _say(f"no trained model for {', '.join(skipped)} under {runs}: exported without them")
+        selected = [*graph_names, DEMO_MODEL, *(m for m in METHODS if has_run(m)), TOYS]
+
+    # Read every checkpoint before writing anything, so a bad one leaves the folder as it was.
+    runs_to_export = [n for n in selected if has_run(n)]
+    finals = {name: _load_run(runs, name) for name in runs_to_export}
+
+    previous = mf.load(out)
+    if args.only and previous is not None:
+        manifest = previous
         manifest["versions"] = mf.versions()
         manifest.setdefault("data", {})
     else:
-        selected = {*graph_names, *trained, DEMO_MODEL, TOYS}
         manifest = mf.empty()
-        skipped = [m for m in METHODS if m not in trained]
-        if skipped:
-            _say(f"no trained model for {', '.join(skipped)} under {runs}: exported without them")
 
     out.mkdir(parents=True, exist_ok=True)
     _export_graphs([n for n in graph_names if n in selected], out, manifest)
     if DEMO_MODEL in selected:
         manifest["models"][DEMO_MODEL] = _export_demo(out)
-    for name in trained:
-        if name in selected:
-            manifest["models"][name] = _export_run(out, runs, name)
+    for name, final in finals.items():
+        manifest["models"][name] = _export_run(out, name, final)
     if TOYS in selected:
         manifest["data"][TOYS] = _export_toys(out)
     _merge_evaluation(out, manifest)
+    manifest["models"] = dict(sorted(manifest["models"].items()))
 
     if previous is not None and not args.only:
         for stale in sorted(mf.files(previous) - mf.files(manifest)):
