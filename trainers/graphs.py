@@ -11,6 +11,7 @@ points (parameter pairs (a, b)).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Callable
 
 import torch
@@ -19,12 +20,12 @@ from torch.func import vmap
 from trainers import toys
 from trainers.inner import mse, sgd_step
 from trainers.config import hyperparams, load_config
-from trainers.methods import METHODS, meta_iteration
+from trainers.methods import METHODS, Method, meta_iteration
 from trainers.methods.common import HyperParams, TaskBatch
 from trainers.methods.maml import maml_meta_gradient
 from trainers.model import PARAM_NAMES, forward, init_params
 from trainers.onnx_export import GraphSpec, Tensors
-from trainers.optim import AdamState
+from trainers.optim import AdamState, adam_init
 from trainers.sinusoid import sinusoid
 
 # Steps of the accumulated-loss figure: m = 0 .. ACCUMULATED_STEPS on its slider.
@@ -124,6 +125,33 @@ def line_maml_step(inputs: Tensors) -> Tensors:
         "meta_gradient": meta_gradient,
         "theta_next": theta - inputs["meta_step_size"] * meta_gradient,
     }
+
+
+def _on_line_model(method: Method) -> Method:
+    """A method of the trainers, meta-learning the line model instead of the sinusoid network."""
+    return dataclasses.replace(method, meta_gradient=functools.partial(method.meta_gradient, model=toys.line_forward))
+
+
+# Inner steps of the Reptile figure: its slider picks k = 1 .. REPTILE_STEPS.
+REPTILE_STEPS = 5
+
+
+def line_reptile_step(inputs: Tensors) -> Tensors:
+    theta, alpha, x, y = inputs["theta"], inputs["step_size"], inputs["x"], inputs["y"]
+    params = toys.as_params(theta)
+
+    def path(x_task: torch.Tensor, y_task: torch.Tensor) -> torch.Tensor:
+        return torch.stack([toys.as_vector(p) for p in toys.line_trajectory(params, x_task, y_task, alpha, REPTILE_STEPS)])
+
+    # The trainers' own Reptile iteration, with the line model as its network. Reptile has no
+    # optimiser state; the Adam state is a placeholder it passes through.
+    reptile = _on_line_model(METHODS["reptile"])
+    updates = []
+    for steps in range(1, REPTILE_STEPS + 1):
+        hp = HyperParams(inner_lr=toys.mse_step_size(alpha), inner_steps=steps)
+        new, _, _ = meta_iteration(reptile, params, adam_init(params), TaskBatch(x, y, x, y), hp, inputs["interpolation_rate"])
+        updates.append(toys.as_vector(new))
+    return {"path": vmap(path)(x, y), "theta_next": torch.stack(updates)}
 
 
 # --- Meta-training steps (the comparison chapter meta-trains in the browser) -------------------
@@ -276,5 +304,24 @@ def catalogue() -> dict[str, GraphSpec]:
             ),
         ),
     ]
+    specs.append(
+        GraphSpec(
+            name="line_reptile_step",
+            fn=line_reptile_step,
+            example_inputs={
+                "theta": torch.tensor([0.4, 0.6]),
+                **line_xy,
+                "step_size": _scalar(0.5),
+                "interpolation_rate": _scalar(0.5),
+            },
+            outputs=("path", "theta_next"),
+            dynamic=line_xy_dims,
+            description=(
+                f"Reptile on the line-fitting tasks: each task's SGD path theta, phi^(1), ..., phi^({REPTILE_STEPS})"
+                " on its data, and for k = 1.."
+                f"{REPTILE_STEPS} the Reptile update theta + epsilon (mean_i phi_i^(k) - theta)."
+            ),
+        )
+    )
     specs += [_meta_step_spec(method) for method in METHODS]
     return {spec.name: spec for spec in specs}

@@ -180,3 +180,14 @@ def test_cli_only_merges_evaluation_and_rejects_bad_names(tmp_path):
         export.run(_args(out=str(out), runs=str(runs), only=["no_such_graph"]))
     with pytest.raises(UserError, match="no trained model reptile"):
         export.run(_args(out=str(out), runs=str(runs), only=["reptile"]))
+
+
+def test_line_reptile_update_interpolates_toward_the_adapted_parameters():
+    data = toys.LINE_DATASETS["comparison"].samples()
+    theta, eps = torch.tensor([0.9, 0.8]), 0.3
+    inputs = {"theta": theta, "x": data["x_train"], "y": data["y_train"]}
+    result = graphs.line_reptile_step({**inputs, "step_size": torch.tensor(0.7), "interpolation_rate": torch.tensor(eps)})
+    path = result["path"]  # (T, k + 1, 2), starting at theta
+    assert path.shape == (4, graphs.REPTILE_STEPS + 1, 2)
+    torch.testing.assert_close(path[:, 0], theta.expand(4, 2))
+    torch.testing.assert_close(result["theta_next"], theta + eps * (path[:, 1:].mean(0) - theta))
