@@ -11,6 +11,7 @@ ARTICLE_SITE_DIR=<folder> reuses an existing build instead (quicker while iterat
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -83,15 +84,11 @@ def article_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "sitegen.cli"]
 
 
-@pytest.fixture(scope="session")
-def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh build of the committed content (or ARTICLE_SITE_DIR, if set)."""
-    given = os.environ.get("ARTICLE_SITE_DIR")
-    if given:
-        return Path(given)
-    out = tmp_path_factory.mktemp("site") / "_site"
+def build_site(out: Path, content: Path | None = None) -> Path:
+    """`article build --out out [--content content]`; fails the test with the build's message."""
+    extra = ["--content", str(content)] if content else []
     result = subprocess.run(
-        [*article_command(), "build", "--out", str(out)],
+        [*article_command(), "build", "--out", str(out), *extra],
         capture_output=True,
         text=True,
         timeout=300,
@@ -99,6 +96,15 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if result.returncode != 0:
         pytest.fail(f"article build failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return out
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh build of the committed content (or ARTICLE_SITE_DIR, if set)."""
+    given = os.environ.get("ARTICLE_SITE_DIR")
+    if given:
+        return Path(given)
+    return build_site(tmp_path_factory.mktemp("site") / "_site")
 
 
 class _SiteHandler(http.server.SimpleHTTPRequestHandler):
@@ -132,9 +138,10 @@ class Server:
         return f"http://{self.host}:{self.port}{prefix}{path.lstrip('/')}"
 
 
-@pytest.fixture(scope="session")
-def server(site_dir: Path) -> Iterator[Server]:
-    handler = functools.partial(_SiteHandler, directory=str(site_dir))
+@contextlib.contextmanager
+def serve(site: Path) -> Iterator[Server]:
+    """Serve `site` on 127.0.0.1 at a random port until the block ends."""
+    handler = functools.partial(_SiteHandler, directory=str(site))
     httpd = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), handler)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -144,6 +151,12 @@ def server(site_dir: Path) -> Iterator[Server]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def server(site_dir: Path) -> Iterator[Server]:
+    with serve(site_dir) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

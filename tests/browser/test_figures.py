@@ -3,12 +3,19 @@ and without JavaScript or WebAssembly the build-time picture stays, with its sen
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
-from .conftest import page_url_path
+from .conftest import Server, build_site, page_url_path, serve
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.browser
 
@@ -16,12 +23,35 @@ DEMO = 'data-module="sinusoid-demo"'
 DEMO_FIGURE = 'figure[data-module="sinusoid-demo"]'
 
 
-@pytest.fixture(scope="session")
-def demo_page(pages_with) -> str:
+@dataclass
+class Demo:
+    server: Server
+    site_dir: Path
+    page: str  # URL path of the page holding the figure
+
+
+@pytest.fixture(scope="module")
+def demo(site_dir, server, pages_with, tmp_path_factory) -> Iterator[Demo]:
+    """The demonstration figure on a built page: in the article if a chapter shows it, otherwise
+    in a build of a copy of the content with the figure appended to the first chapter (the
+    article need not show readers a demonstration; the test needs it)."""
     pages = pages_with(DEMO)
-    if not pages:
-        pytest.fail("no built page holds the demonstration figure (sinusoid-demo)")
-    return page_url_path(pages[0])
+    if pages:
+        yield Demo(server, site_dir, page_url_path(pages[0]))
+        return
+    content = tmp_path_factory.mktemp("demo") / "content"
+    shutil.copytree(os.environ.get("ARTICLE_CONTENT_DIR") or ROOT / "content", content)
+    article = yaml.safe_load((content / "article.yaml").read_text(encoding="utf-8"))
+    first = article["chapters"][0]
+    chapter = content / "chapters" / f"{first}.md"
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8")
+        + "\n\n::: figure sinusoid-demo\nThe demonstration figure, added by the browser tests.\n:::\n",
+        encoding="utf-8",
+    )
+    built = build_site(content.parent / "_site", content)
+    with serve(built) as demo_server:
+        yield Demo(demo_server, built, f"{first}/")
 
 
 def _python_prediction(site_dir: Path, graph: str, model: str, x: np.ndarray) -> dict[str, np.ndarray]:
@@ -47,8 +77,8 @@ def _python_prediction(site_dir: Path, graph: str, model: str, x: np.ndarray) ->
     return dict(zip(names, session.run(None, feeds)))
 
 
-def test_demonstration_graph_matches_python_onnxruntime(page, server, site_dir, demo_page):
-    page.goto(server.url(demo_page))
+def test_demonstration_graph_matches_python_onnxruntime(page, demo):
+    page.goto(demo.server.url(demo.page))
     figure = page.locator(DEMO_FIGURE).first
     figure.scroll_into_view_if_needed()
     page.wait_for_selector(f"{DEMO_FIGURE}[data-state=ready]", timeout=30_000)
@@ -57,19 +87,19 @@ def test_demonstration_graph_matches_python_onnxruntime(page, server, site_dir, 
     data = figure.evaluate("f => ({...f.dataset})")
     x = np.array(json.loads(data["demoX"]), dtype=np.float32)
     browser_y = np.array(json.loads(data["demoY"]), dtype=np.float32)
-    expected = _python_prediction(site_dir, data["demoGraph"], data["demoModel"], x)
+    expected = _python_prediction(demo.site_dir, data["demoGraph"], data["demoModel"], x)
     python_y = expected[data["demoOutput"]].reshape(-1)
     assert browser_y.shape == python_y.shape
     np.testing.assert_allclose(browser_y, python_y, rtol=0, atol=1e-5)
 
 
-def test_figures_load_only_near_the_viewport(new_page, server, demo_page):
+def test_figures_load_only_near_the_viewport(new_page, demo):
     """Text first: on a small screen scrolled to the top, the runtime is not fetched until the
     reader approaches the figure."""
     page = new_page(viewport={"width": 400, "height": 300})
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
-    page.goto(server.url(demo_page))
+    page.goto(demo.server.url(demo.page))
     page.wait_for_load_state("load")
     figure = page.locator(DEMO_FIGURE).first
     far = page.evaluate(
@@ -84,9 +114,9 @@ def test_figures_load_only_near_the_viewport(new_page, server, demo_page):
     assert any(url.endswith(".wasm") for url in requested)
 
 
-def test_without_javascript_the_picture_shows(new_page, server, demo_page):
+def test_without_javascript_the_picture_shows(new_page, demo):
     page = new_page(java_script_enabled=False)
-    page.goto(server.url(demo_page))
+    page.goto(demo.server.url(demo.page))
     figure = page.locator(DEMO_FIGURE).first
     figure.scroll_into_view_if_needed()
     picture = figure.locator(".figure-fallback img")
@@ -95,10 +125,10 @@ def test_without_javascript_the_picture_shows(new_page, server, demo_page):
     assert "JavaScript" in figure.locator(".fallback-note").inner_text()
 
 
-def test_without_webassembly_the_picture_stays_with_its_reason(new_page, server, demo_page):
+def test_without_webassembly_the_picture_stays_with_its_reason(new_page, demo):
     page = new_page()
     page.add_init_script("delete globalThis.WebAssembly;")
-    page.goto(server.url(demo_page))
+    page.goto(demo.server.url(demo.page))
     figure = page.locator(DEMO_FIGURE).first
     figure.scroll_into_view_if_needed()
     page.wait_for_selector(f"{DEMO_FIGURE}[data-state=failed]")
