@@ -152,3 +152,18 @@ def test_print_hides_navigation_and_shows_figure_pictures(page, server, pages_wi
     if external.count():
         after = external.evaluate("a => getComputedStyle(a, '::after').content")
         assert external.get_attribute("href") in after, "printed links do not show their URL"
+
+
+def test_contents_sit_in_the_margin_on_wide_screens_and_above_the_text_on_narrow(new_page, server, pages_with):
+    toc_pages = pages_with('class="toc"')
+    assert toc_pages, "no page has a table of contents"
+    url = server.url(page_url_path(toc_pages[0]))
+    boxes = {}
+    for width in (1440, 700):
+        page = new_page(viewport={"width": width, "height": 900})
+        page.goto(url)
+        boxes[width] = (page.locator(".toc").bounding_box(), page.locator(".page > p").first.bounding_box())
+    toc, text = boxes[1440]
+    assert toc["x"] + toc["width"] <= text["x"], "wide screen: contents overlap the text column"
+    toc, text = boxes[700]
+    assert toc["y"] + toc["height"] <= text["y"] and toc["x"] >= text["x"] - 1, "narrow: contents not above"
