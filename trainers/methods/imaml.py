@@ -7,7 +7,8 @@ is (I + H / lambda)^-1 grad L_query(phi), whatever path the inner solver took. I
 conjugate gradient on Hessian-vector products, never forming H.
 
 H need not be positive definite (a ReLU network's loss is not convex), so the system is damped,
-((1 + delta) I + H / lambda) x = g, and CG also stops where it meets non-positive curvature.
+((1 + delta) I + H / lambda) x = g; CG also stops where it meets (near-)non-positive curvature
+and returns its iterate with the smallest residual.
 The stopping rule is written with masks: after convergence the iterates freeze, so the loop has
 a fixed length and stays traceable (no `.item()`, no Python `if` on tensor values).
 """
@@ -45,8 +46,9 @@ def conjugate_gradient(
     """Solve A x = b for symmetric A (given as x -> A x) by conjugate gradient, from x = 0.
 
     Stops once ||r|| <= tol * ||b||, or on (near-)non-positive curvature p.Ap <= MIN_CURVATURE p.p;
-    at most `max_steps` iterations. Returns x, the number of iterations that changed x (a float tensor), and the
-    final relative residual ||r|| / ||b|| (r is CG's recursive estimate of b - A x).
+    at most `max_steps` iterations. Returns the iterate with the smallest residual, the number of
+    iterations taken (a float tensor), and that iterate's relative residual ||r|| / ||b|| (r is
+    CG's recursive estimate of b - A x).
     """
     x = {name: torch.zeros_like(v) for name, v in b.items()}
     r, p = b, b
@@ -54,6 +56,7 @@ def conjugate_gradient(
     b_norm = torch.sqrt(rs)
     threshold = tol * b_norm
     iterations = torch.zeros_like(rs)
+    best, best_rs = x, rs
     for _ in range(max_steps):
         ap = apply_a(p)
         curvature = _dot(p, ap)
@@ -69,7 +72,12 @@ def conjugate_gradient(
         p = {name: torch.where(active, r[name] + beta * p[name], p[name]) for name in p}
         rs = torch.where(active, rs_new, rs)
         iterations = iterations + active.to(iterations.dtype)
-    return x, iterations, torch.sqrt(rs) / torch.where(b_norm > 0, b_norm, torch.ones_like(b_norm))
+        # Keep the iterate with the smallest residual: on an indefinite system the residual can
+        # grow, and a late iterate can be worse than none (x = 0 has relative residual 1).
+        better = active & (rs_new < best_rs)
+        best = {name: torch.where(better, x[name], best[name]) for name in x}
+        best_rs = torch.where(better, rs_new, best_rs)
+    return best, iterations, torch.sqrt(best_rs) / torch.where(b_norm > 0, b_norm, torch.ones_like(b_norm))
 
 
 def imaml_task(
