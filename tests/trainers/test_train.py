@@ -14,7 +14,7 @@ from trainers.train import CHECKPOINT, FINAL, main, train
 
 SMALL = {"meta_batch": 8, "log_every": 20, "checkpoint_every": 1000}
 # Fewer inner steps keep the tests fast; Reptile needs a large rate to move in 100 iterations.
-FAST_INNER = {"imaml": {"inner_steps": 2, "cg_steps": 3}, "reptile": {"inner_steps": 5, "inner_lr": 0.05, "outer_lr": 1.0}}
+FAST_INNER = {"imaml": {"inner_steps": 2, "cg_steps": 3}, "reptile": {"inner_steps": 5, "inner_lr": 0.02, "outer_lr": 1.0}}
 
 
 def _config(method: str, **overrides):

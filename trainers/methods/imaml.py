@@ -25,10 +25,11 @@ from trainers.model import Params, forward
 
 LinearOperator = Callable[[Params], Params]
 
-# Smallest Rayleigh quotient p.Ap / p.p that CG accepts. iMAML's operator (1 + delta) I + H / lam
-# has quotients near 1 wherever the damped Hessian is benign; far below that, the system is
-# close to singular along p and a CG step there would blow up rather than help.
-MIN_CURVATURE = 1e-3
+# Smallest Rayleigh quotient p.Ap / p.p that CG accepts by default. iMAML's operator
+# (1 + delta) I + H / lam has quotients >= 1 + delta wherever H is positive semi-definite; far
+# below that, along p the (non-convex) loss curves down, the system is near-singular or
+# indefinite, and a CG step there would blow the solution up rather than improve it.
+MIN_CURVATURE = 0.5
 
 
 def _dot(a: Params, b: Params) -> torch.Tensor:
@@ -41,11 +42,15 @@ def _combine(a: Params, scale: torch.Tensor, b: Params) -> Params:
 
 
 def conjugate_gradient(
-    apply_a: LinearOperator, b: Params, max_steps: int, tol: float
+    apply_a: LinearOperator,
+    b: Params,
+    max_steps: int,
+    tol: float,
+    min_curvature: float = MIN_CURVATURE,
 ) -> tuple[Params, torch.Tensor, torch.Tensor]:
     """Solve A x = b for symmetric A (given as x -> A x) by conjugate gradient, from x = 0.
 
-    Stops once ||r|| <= tol * ||b||, or on (near-)non-positive curvature p.Ap <= MIN_CURVATURE p.p;
+    Stops once ||r|| <= tol * ||b||, or on low or negative curvature p.Ap <= min_curvature p.p;
     at most `max_steps` iterations. Returns the iterate with the smallest residual, the number of
     iterations taken (a float tensor), and that iterate's relative residual ||r|| / ||b|| (r is
     CG's recursive estimate of b - A x).
@@ -61,8 +66,8 @@ def conjugate_gradient(
         ap = apply_a(p)
         curvature = _dot(p, ap)
         # Near-zero curvature would make the step rs / curvature explode: treat a Rayleigh
-        # quotient p.Ap / p.p below MIN_CURVATURE like a negative one, and stop.
-        active = (torch.sqrt(rs) > threshold) & (curvature > MIN_CURVATURE * _dot(p, p))
+        # quotient p.Ap / p.p below min_curvature like a negative one, and stop.
+        active = (torch.sqrt(rs) > threshold) & (curvature > min_curvature * _dot(p, p))
         # Inactive iterations use a step of zero; the safe denominators keep 0/0 out of the graph.
         alpha = torch.where(active, rs / torch.where(active, curvature, torch.ones_like(curvature)), 0.0)
         x = _combine(x, alpha, p)
