@@ -126,7 +126,7 @@ def _ordered(names: list[str]) -> list[str]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("models", nargs="*", metavar="MODEL", help="run names under --runs (default: all found)")
+    parser.add_argument("models", nargs="*", metavar="MODEL", help="run names under --runs (default: every method with a run)")
     parser.add_argument("--runs", default="runs", help="folder holding <MODEL>/final.pt (default: runs)")
     parser.add_argument("--out", default="static/models/evaluation.json", help="JSON results (merged if it exists)")
     parser.add_argument("--table", default="content/generated/results.md", help="Markdown table")
@@ -136,10 +136,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     torch.set_num_threads(max(args.threads, 1))
     runs = Path(args.runs)
-    names = args.models or [p.parent.name for p in sorted(runs.glob("*/final.pt"))]
+    # By default the article's models: one run per method, named after it.
+    names = args.models or [name for name in METHODS if (runs / name / "final.pt").is_file()]
     if not names:
         raise UserError(f"no trained models found under {runs} (expected {runs}/<MODEL>/final.pt)")
     out = Path(args.out)
+    # Earlier results of other models are kept, so one model can be re-evaluated alone.
     results = json.loads(out.read_text()) if out.is_file() else {}
     finals = {}
     for name in names:
