@@ -1,6 +1,6 @@
 """Everything besides the pages: static files, bundled JS/CSS, vendored KaTeX and onnxruntime-web.
 
-Output layout (CONTRACTS.md): assets/site.css, assets/pygments.css, assets/katex/,
+Output layout: assets/site.css, assets/katex/,
 assets/js/main.js (+ chunks), assets/vendor/ort/, models/, and the rest of static/ at the root.
 Large vendored files are hard-linked when the file system allows it (cheap rebuilds in `serve`).
 KaTeX's fonts are the exception: they are cut down to the characters the written pages draw
@@ -20,7 +20,6 @@ from pathlib import Path
 
 from .errors import BuildError
 from .fontsubset import SubsetJob, subset_fonts
-from .highlight import stylesheet
 from .katexfonts import UnpredictableFont, characters_by_face, parse_stylesheet, without_faces
 from .project import Project
 
@@ -100,7 +99,6 @@ def vendor(project: Project, out: Path) -> None:
     (out / "assets/katex/katex.min.css").write_text(css, encoding="utf-8")
     for name in ORT_FILES:
         link_or_copy(ort / name, out / "assets/vendor/ort" / name)
-    (out / "assets/pygments.css").write_text(stylesheet(), encoding="utf-8")
 
 
 @dataclass

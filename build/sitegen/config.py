@@ -61,7 +61,7 @@ def _text(data: dict, key: str, file: Path, lines: yamlfile.Lines, required: boo
 
 def load_article(project: Project) -> Article:
     file = project.content / "article.yaml"
-    data, lines = yamlfile.load(file, hint="create content/article.yaml (see CONTRACTS.md)")
+    data, lines = yamlfile.load(file, hint="create content/article.yaml (see README.md, \"For authors\")")
     if not isinstance(data, dict):
         raise BuildError("article.yaml must be a mapping of keys to values", file, 1)
 

@@ -175,8 +175,6 @@ def _stylesheets(body: str) -> list[str]:
     sheets = ["assets/site.css"]
     if 'class="katex' in body:
         sheets.append("assets/katex/katex.min.css")
-    if 'class="highlight' in body:
-        sheets.append("assets/pygments.css")
     return sheets
 
 
@@ -274,7 +272,7 @@ def _write_site(caches: Caches, project: Project, article: Article, pages: list[
         page = Page(kind="source", path=path, title=rel, full_title=f"{rel} · {article.title}",
                     description=f"Source of {rel}, from which the article's listings are cut.",
                     root=root, body=source_page_html(project.root, rel, caches.highlight),
-                    stylesheets=["assets/site.css", "assets/pygments.css"])
+                    stylesheets=["assets/site.css"])
         _write(out, path, _render_template(jinja, "source.html",
                                            _context(caches, article, page, titles, has_js)))
     for figure_id, svg in sorted(figure_svgs.items()):

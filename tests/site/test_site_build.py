@@ -28,7 +28,7 @@ def test_every_page_exists(built_site):
 
 def test_assets_layout(built_site):
     assets = built_site / "assets"
-    for rel in ["site.css", "pygments.css", "katex/katex.min.css",
+    for rel in ["site.css", "katex/katex.min.css",
                 "katex/fonts/KaTeX_Main-Regular.woff2", "js/main.js",
                 "vendor/ort/ort.wasm.min.mjs", "vendor/ort/ort-wasm-simd-threaded.mjs",
                 "vendor/ort/ort-wasm-simd-threaded.wasm"]:
@@ -70,7 +70,7 @@ def test_head_and_landmarks(built_site):
 
 def test_text_page_skips_unneeded_stylesheets(built_site):
     html = (built_site / "gamma/index.html").read_text()
-    assert "katex.min.css" not in html and "pygments.css" not in html
+    assert "katex.min.css" not in html and "pygments.css" not in html  # no stray sheets
     assert '<a href="../beta/" rel="prev">' in html and 'rel="next"' not in html
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -131,7 +132,8 @@ def test_maths_cache_avoids_node(md):
     assert md.inputs.katex.node_runs == runs
 
 
-def test_pygments_stylesheet_has_light_and_dark():
-    from sitegen.highlight import stylesheet
-    css = stylesheet()
-    assert ".highlight .k" in css and "@media (prefers-color-scheme: dark)" in css
+def test_code_token_colours_come_from_the_site_palette():
+    """One source of token colours: site.css styles Pygments' classes in light and dark mode."""
+    css = (Path(__file__).parents[2] / "static/css/site.css").read_text()
+    assert ".highlight .k," in css and "var(--code-keyword)" in css
+    assert css.count("--code-keyword:") == 2  # the light palette and the dark one

@@ -34,7 +34,9 @@ export function createReadout(parent, { modelLabel, compareLabel }) {
       y: [0, top],
       label: "MSE against the true curve after each fine-tuning step",
     });
-    axes(plot, { xlabel: "step", ylabel: "MSE", tickCount: Math.min(steps, 10) || 1 });
+    // One tick per step along x, but only three along y: the chart is short, and more labels
+    // would overlap.
+    axes(plot, { xlabel: "step", ylabel: "MSE", xticks: plot.x.ticks(Math.min(steps, 10) || 1), yticks: plot.y.ticks(3) });
     const layer = plot.layer("series");
     const draw = (values, style) => {
       const xs = values.map((_, i) => i);
