@@ -57,6 +57,7 @@ METHOD_KEYS: dict[str, Key] = {
     "cg_steps": _positive_int(),
     "cg_tol": _positive_float(),
     "cg_damping": Key(float, lambda v: v >= 0, "a number >= 0"),
+    "stability": Key(float, lambda v: v >= 0, "a number >= 0"),
 }
 
 

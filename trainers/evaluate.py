@@ -133,6 +133,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
 
 
+def _train_seconds(name: str, finals: dict[str, dict], runs: Path, models: Path) -> float | None:
+    """A model's training time: from its run if this machine has it, else from the exported
+    manifest beside the results (a model re-evaluated alone keeps the others' times)."""
+    if name in finals:
+        return finals[name]["train_seconds"]
+    final_path = runs / name / "final.pt"
+    if final_path.is_file():
+        return checkpoint.load(final_path)["train_seconds"]
+    manifest = models / "manifest.json"
+    if manifest.is_file():
+        return json.loads(manifest.read_text())["models"].get(name, {}).get("train_seconds")
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     torch.set_num_threads(max(args.threads, 1))
     runs = Path(args.runs)
@@ -151,12 +165,7 @@ def run(args: argparse.Namespace) -> int:
         k5 = results[name]["K5"]["mean"]
         print(f"{name}: K=5 MSE after 0/1/5/10 steps " + " / ".join(f"{k5[s]:.3f}" for s in TABLE_STEPS), file=sys.stderr)
     results = {name: results[name] for name in _ordered(list(results))}
-    seconds = {}
-    for name in results:
-        final_path = runs / name / "final.pt"
-        seconds[name] = finals[name]["train_seconds"] if name in finals else (
-            checkpoint.load(final_path)["train_seconds"] if final_path.is_file() else None
-        )
+    seconds = {name: _train_seconds(name, finals, runs, out.parent) for name in results}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1) + "\n")
     table = Path(args.table)

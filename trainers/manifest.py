@@ -1,4 +1,4 @@
-"""static/models/manifest.json and the parameter files it describes (schema: team CONTRACTS.md).
+"""static/models/manifest.json and the parameter files it describes (schema: README.md, "What static/models/manifest.json holds").
 
 No torch here: parameters are written and read as numpy arrays, so the site build and the tests
 can read them without the trainers' dependencies. Everything is written deterministically (sorted

@@ -123,7 +123,11 @@ def test_toys_json_matches_trainers(manifest):
     assert [(t["a"], t["b"]) for t in maml["tasks"]] == [(0.3, 0.05), (0.83, 0.75)]
     samples = toys.LINE_DATASETS["maml"].samples()
     for key, values in samples.items():
-        np.testing.assert_array_equal(np.asarray(maml[key], dtype=np.float32), values.numpy())
+        committed = np.asarray(maml[key], dtype=np.float32)
+        if key.startswith("x_"):  # drawn from a seeded generator: the same bits everywhere
+            np.testing.assert_array_equal(committed, values.numpy())
+        else:  # softplus's last bit depends on the CPU's vector maths: one ulp apart at most
+            np.testing.assert_allclose(committed, values.numpy(), rtol=2.5e-7, atol=0)
         assert values.shape == (2, 25)
 
 

@@ -1,6 +1,8 @@
 """Each method's meta-gradient against an independent construction of the same quantity."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 from torch.fx.experimental.proxy_tensor import make_fx
@@ -8,7 +10,7 @@ from torch.fx.experimental.proxy_tensor import make_fx
 from trainers.inner import task_loss
 from trainers.methods import METHODS, HyperParams, TaskBatch, meta_iteration
 from trainers.methods.fomaml import fomaml_meta_gradient
-from trainers.methods.imaml import conjugate_gradient, imaml_meta_gradient
+from trainers.methods.imaml import conjugate_gradient, imaml_meta_gradient, overshoot
 from trainers.methods.maml import maml_meta_gradient, maml_meta_loss
 from trainers.methods.reptile import reptile_direction
 from trainers.model import init_params
@@ -126,6 +128,47 @@ def test_imaml_implicit_gradient_on_a_quadratic_is_exact():
     torch.testing.assert_close(step.direction["w"], expected, rtol=1e-8, atol=1e-10)
     assert step.stats["cg_iterations"] <= d < hp.cg_steps  # stopped on tolerance, not on the cap
     assert step.stats["cg_residual"] < 1e-10
+
+
+def test_overshoot_guard_is_zero_until_a_step_raises_the_loss_and_its_gradient_is_exact(params64, batch64):
+    x, y = batch64.support_x[0], batch64.support_y[0]
+    assert overshoot(params64, x, y, 1e-4).item() == 0.0  # a small step lowers the loss
+    assert overshoot(params64, x, y, 10.0).item() > 0.0  # a huge one overshoots
+    # Where it is active, its gradient (second order, through the step) against central
+    # finite differences along a random direction.
+    step_size = 10.0
+    direction = {k: torch.randn_like(p) for k, p in params64.items()}
+    analytic = _tree_dot(torch.func.grad(overshoot)(params64, x, y, step_size), direction)
+    h = 1e-6
+    shifted = lambda sign: {k: p + sign * h * direction[k] for k, p in params64.items()}  # noqa: E731
+    numeric = (overshoot(shifted(1), x, y, step_size) - overshoot(shifted(-1), x, y, step_size)) / (2 * h)
+    torch.testing.assert_close(analytic, numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_imaml_adds_the_weighted_guard_to_the_implicit_gradient(params64, batch64):
+    hp = HyperParams(inner_lr=0.01, inner_steps=3, lam=10.0, cg_steps=3, cg_damping=0.1)
+    plain = imaml_meta_gradient(params64, batch64, hp)
+    guarded = imaml_meta_gradient(params64, batch64, dataclasses.replace(hp, stability=2.0))
+    guard = torch.func.vmap(torch.func.grad(overshoot), in_dims=(None, 0, 0, None))(
+        params64, batch64.support_x, batch64.support_y, hp.inner_lr
+    )
+    for k in plain.direction:
+        torch.testing.assert_close(guarded.direction[k] - plain.direction[k], 2.0 * guard[k].mean(0))
+
+
+def test_imaml_leaves_out_tasks_whose_inner_solve_diverged(params64, batch64):
+    """A task whose inner SGD blows up contributes nothing (and no NaN) to the meta-gradient."""
+    hp = HyperParams(inner_lr=0.01, inner_steps=3, lam=10.0, cg_steps=3, cg_damping=0.1)
+    wild = batch64.support_y.clone()
+    wild[0] = 1e30  # SGD on this task overflows
+    broken = TaskBatch(batch64.support_x, wild, batch64.query_x, batch64.query_y)
+    step = imaml_meta_gradient(params64, broken, hp)
+    rest = imaml_meta_gradient(params64, TaskBatch(*(t[1:] for t in batch64)), hp)
+    tasks = batch64.support_x.shape[0]
+    assert step.stats["solved"].item() == (tasks - 1) / tasks
+    for k in step.direction:
+        torch.testing.assert_close(step.direction[k], rest.direction[k])
+    torch.testing.assert_close(step.loss, rest.loss)
 
 
 def test_conjugate_gradient_stops_on_tolerance_and_freezes():

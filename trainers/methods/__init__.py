@@ -50,7 +50,7 @@ METHODS: dict[str, Method] = {
             "imaml",
             imaml_meta_gradient,
             "adam",
-            ("inner_lr", "inner_steps", "lam", "cg_steps", "cg_tol", "cg_damping", "anneal"),
+            ("inner_lr", "inner_steps", "lam", "cg_steps", "cg_tol", "cg_damping", "stability", "anneal"),
             "implicit MAML with a proximal inner problem",
         ),
     )

@@ -55,6 +55,7 @@ class HyperParams:
     lam: iMAML's proximal strength lambda in lambda/2 ||phi - theta||^2.
     cg_steps, cg_tol, cg_damping: iMAML's conjugate gradient: iteration cap, relative tolerance
         on the residual, and damping delta in ((1 + delta) I + H / lambda) x = g.
+    stability: weight of iMAML's overshoot guard (see trainers.methods.imaml); 0 turns it off.
     """
 
     inner_lr: float | torch.Tensor = 0.01
@@ -63,6 +64,7 @@ class HyperParams:
     cg_steps: int = 5
     cg_tol: float = 1e-4
     cg_damping: float | torch.Tensor = 0.0
+    stability: float | torch.Tensor = 0.0
 
 
 def over_tasks(per_task, *tensors: torch.Tensor, params: Params):
