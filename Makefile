@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: serve build test setup-site setup-test chromium bench train-all clean
+.PHONY: serve build test setup-site setup-test chromium bench train-all check-exports clean
 
 # --- set-up steps (each re-runs only when its inputs change) -------------------------------
 $(BIN)/python:
@@ -54,6 +54,10 @@ train-all: setup-test
 	for m in pretrained maml fomaml reptile imaml; do $(BIN)/article train $$m || exit 1; done
 	$(BIN)/article evaluate
 	$(BIN)/article export
+
+# Re-export every graph and compare it byte for byte with the committed one (about six minutes).
+check-exports: setup-test
+	ARTICLE_EXPORT_CHECK=1 $(BIN)/python -m pytest tests/trainers/test_export_fresh.py
 
 clean:
 	rm -rf _site _site.* .cache
