@@ -60,10 +60,24 @@ async function load(figure) {
   }
 }
 
+/**
+ * Once the page is idle, get the shared runtime going: text and maths come first, and the runtime
+ * is usually ready before the reader reaches a figure. A failure here is left for the figure to
+ * report.
+ */
+function warmUpWhenIdle() {
+  if (navigator.connection?.saveData) return; // the reader asked for fewer bytes: wait for a figure
+  const whenIdle = window.requestIdleCallback ?? ((callback) => setTimeout(callback, 200));
+  whenIdle(() => {
+    import("./runtime.js").then(({ runtime }) => runtime.warmUp()).catch(() => {});
+  }, { timeout: 2000 });
+}
+
 /** Watch every figure with a module and load each one as it nears the viewport. */
 export function setupFigures(root = document) {
   const figures = [...root.querySelectorAll("figure[data-module]")];
   if (figures.length === 0) return;
+  warmUpWhenIdle();
   if (!("IntersectionObserver" in window)) {
     figures.forEach(load);
     return;

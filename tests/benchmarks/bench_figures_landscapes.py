@@ -64,14 +64,7 @@ def _summary(name: str, times: list[float], limit: float) -> list[Result]:
 def landscapes(bench: Bench) -> list[Result]:
     results = []
     for figure_id in FIGURES:
-        bench.warm_cache(figure_id)
-        times = []
-        for _ in range(3):
-            page, ms = bench.time_to_interactive(figure_id)
-            times.append(ms)
-            page.close()
-        results.append(check(f"{figure_id}: viewport to interactive (median of 3)",
-                             statistics.median(times), "ms", 1000))
+        results += bench.time_to_interactive_results(figure_id)
 
     page, figure = bench.open_figure("accumulated-loss")
     graph_ms = page.evaluate(f"f => {TEST_HOOK}.inspect().accumulatedMs", figure)

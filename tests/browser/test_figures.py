@@ -93,25 +93,45 @@ def test_demonstration_graph_matches_python_onnxruntime(page, demo):
     np.testing.assert_allclose(browser_y, python_y, rtol=0, atol=1e-5)
 
 
-def test_figures_load_only_near_the_viewport(new_page, demo):
-    """Text first: on a small screen scrolled to the top, the runtime is not fetched until the
-    reader approaches the figure."""
+def test_figures_load_only_near_the_viewport_and_the_runtime_once_the_page_is_idle(new_page, demo):
+    """Text first: on a small screen scrolled to the top, a figure's module and models are not
+    fetched until the reader approaches it; the shared runtime starts only after the page has
+    loaded, when it is idle, so it is ready by the time the reader gets there."""
     page = new_page(viewport={"width": 400, "height": 300})
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     page.goto(demo.server.url(demo.page))
     page.wait_for_load_state("load")
+    module = page.locator(DEMO_FIGURE).first.get_attribute("data-module")
     figure = page.locator(DEMO_FIGURE).first
     far = page.evaluate(
         f"document.querySelector('{DEMO_FIGURE}').getBoundingClientRect().top > 2 * window.innerHeight + 800"
     )
     if far:
-        page.wait_for_timeout(300)
-        assert not any("/vendor/ort/" in url or url.endswith(".onnx") for url in requested)
+        page.wait_for_function("() => performance.getEntriesByType('resource').some(e => e.name.endsWith('.wasm'))",
+                               timeout=10_000)  # the idle warm-up
+        assert not any(f"/chunks/{module}-" in url for url in requested)
         assert figure.get_attribute("data-state") is None
     figure.scroll_into_view_if_needed()
     page.wait_for_selector(f"{DEMO_FIGURE}[data-state=ready]", timeout=30_000)
+    assert any(f"/chunks/{module}-" in url for url in requested)
     assert any(url.endswith(".wasm") for url in requested)
+
+
+def test_save_data_leaves_the_runtime_until_a_figure_needs_it(new_page, demo):
+    page = new_page(viewport={"width": 400, "height": 300})
+    page.add_init_script("Object.defineProperty(navigator, 'connection', {value: {saveData: true}})")
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(demo.server.url(demo.page))
+    page.wait_for_load_state("load")
+    far = page.evaluate(
+        f"document.querySelector('{DEMO_FIGURE}').getBoundingClientRect().top > 2 * window.innerHeight + 800"
+    )
+    if not far:
+        pytest.skip("the demonstration figure is too near the top of its page for this check")
+    page.wait_for_timeout(2500)  # past the warm-up's idle deadline of 2 s
+    assert not any("/vendor/ort/" in url or url.endswith(".onnx") for url in requested)
 
 
 def test_without_javascript_the_picture_shows(new_page, demo):
