@@ -4,7 +4,7 @@ the MAML model"), drawn from the same graphs as static/figures/finetune.js.
 The picture shows the figure's initial state and what its first "fine-tune" press gives: the
 target curve, the default samples (their y read from the graph's true curve), the model's
 prediction at its meta-initialisation, and its prediction after the default number of SGD steps
-(one `sinusoid_sgd_step` call per step, as in the browser), with the MSE on the protocol grid.
+(one `sinusoid_finetune_step` call per step, as in the browser), with the MSE on the protocol grid.
 Colours are the site's light palette, since an <img> cannot read the page's CSS.
 """
 from __future__ import annotations
@@ -45,11 +45,11 @@ def fine_tune(models_dir: Path, params: dict) -> dict:
     after = before
     names = list(weights)
     for _ in range(int(params["steps"])):
-        outputs = onnxmodels.run(models_dir, "sinusoid_sgd_step", {
-            **current, "support_x": sample_x, "support_y": sample_y,
+        outputs = onnxmodels.run(models_dir, "sinusoid_finetune_step", {
+            **current, **target, "x": grid, "support_x": sample_x, "support_y": sample_y,
             "step_size": _scalar(params["step_size"])})
         current = dict(zip(names, outputs[: len(names)]))
-        after, _, step_mse = onnxmodels.run(models_dir, "sinusoid_curves", {**current, **target, "x": grid})
+        _, after, step_mse = outputs[len(names):]  # loss before the step, prediction, MSE after
         mse.append(float(step_mse))
     return {"grid": grid[:, 0], "target": true_curve[:, 0], "before": before[:, 0],
             "after": after[:, 0], "sample_x": sample_x[:, 0], "sample_y": sample_y[:, 0],

@@ -101,8 +101,8 @@ class DevServer:
         self.state.publish(None)
         return True
 
-    def watch(self) -> None:
-        seen = snapshot(self.project)
+    def watch(self, seen: dict[str, int]) -> None:
+        """Rebuild whenever the watched files differ from `seen`, the state last built."""
         while not self._stop.wait(POLL_SECONDS):
             current = snapshot(self.project)
             if current != seen:
@@ -111,8 +111,11 @@ class DevServer:
                 self.rebuild()
 
     def start(self) -> "DevServer":
+        # The baseline is taken before the first build, here rather than in the watcher thread:
+        # an edit saved during that build, or before the thread got going, is then still seen.
+        seen = snapshot(self.project)
         self.rebuild()
-        threading.Thread(target=self.watch, name="sitegen-watch", daemon=True).start()
+        threading.Thread(target=self.watch, args=(seen,), name="sitegen-watch", daemon=True).start()
         threading.Thread(target=self.httpd.serve_forever, name="sitegen-http", daemon=True).start()
         return self
 

@@ -220,8 +220,8 @@ export async function mount(element, rawParams, runtime) {
     const mse = [(await computer.curves(p)).mse];
     let last = null;
     for (let n = 1; n <= upTo; n++) {
-      p = (await computer.step(p, state.xs, state.ys)).params;
-      last = await computer.curves(p);
+      last = await computer.step(p, state.xs, state.ys);
+      p = last.params;
       mse.push(last.mse);
     }
     last ??= await computer.curves(p);
@@ -252,23 +252,19 @@ export async function mount(element, rawParams, runtime) {
     const delay = animate && !reducedMotion ? STEP_DELAY_MS : 0;
     status.set(`Fine-tuning on ${plural(xs.length, "sample")}…`);
     for (let n = 1; n <= steps; n++) {
+      // One graph call per model and step: the step, then the prediction and MSE it leads to.
       const result = await computer.step(state.params, xs, ys);
-      const curves = await computer.curves(result.params);
-      let other = null;
-      if (state.compareOn) {
-        const next = (await computer.step(state.compareParams, xs, ys)).params;
-        other = { params: next, curves: await computer.curves(next) };
-      }
+      const other = state.compareOn ? await computer.step(state.compareParams, xs, ys) : null;
       if (mine !== generation) return false;
       state.step = n;
       state.params = result.params;
-      state.mse.push(curves.mse);
+      state.mse.push(result.mse);
       state.supportLoss.push(result.loss);
-      view.setPrediction(computer.grid, curves.prediction);
+      view.setPrediction(computer.grid, result.prediction);
       if (other) {
         state.compareParams = other.params;
-        state.compareMse.push(other.curves.mse);
-        view.setCompare(computer.grid, other.curves.prediction);
+        state.compareMse.push(other.mse);
+        view.setCompare(computer.grid, other.prediction);
       }
       if (delay || n === steps) render();
       if (delay) await sleep(delay);

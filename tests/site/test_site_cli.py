@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from sitegen.cli import main
 
-from conftest import CONTENT
+CONTENT = Path(__file__).parent / "fixtures" / "content"  # as in conftest.py
 
 
 def test_help_lists_all_commands(capsys):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,7 @@ from sitegen.listings import extract
 from sitegen.manifest import Manifest, ManifestError, results_table
 from sitegen.project import REPO_ROOT
 
-from conftest import MODELS
+MODELS = Path(__file__).parent / "fixtures" / "models"  # as in conftest.py
 
 
 # --- figures -----------------------------------------------------------------------------------

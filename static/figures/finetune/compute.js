@@ -1,13 +1,15 @@
 // Every number the fine-tuning figures show comes from here, and all of it from exported graphs:
-//   sinusoid_curves   -> the network's prediction, the true curve A sin(x + phi) and their MSE
-//   sinusoid_sgd_step -> one SGD step on the support samples (and the support MSE before it)
+//   sinusoid_curves        -> the network's prediction, the true curve A sin(x + phi), their MSE
+//   sinusoid_finetune_step -> one SGD step on the support samples (and the support MSE before
+//                             it), then the prediction and its MSE at the new parameters: one
+//                             call per animation frame
 // This module only moves arrays in and out of onnxruntime; it does no arithmetic of its own.
 //
 // Tensors: the query grid, the step size and the target's amplitude/phase are created once and
 // reused; parameters travel as plain Float32Arrays between calls and are wrapped in fresh tensors
 // only for the call that needs them (then disposed). runtime.run() disposes every output tensor.
 
-export const GRAPHS = { curves: "sinusoid_curves", step: "sinusoid_sgd_step" };
+export const GRAPHS = { curves: "sinusoid_curves", step: "sinusoid_finetune_step" };
 
 /** Protocol grid: the MSE is measured on this many equally spaced points of [-5, 5]. */
 export const GRID_POINTS = 1000;
@@ -26,7 +28,7 @@ export function linspace([low, high], count) {
  *   computer.setTarget(amplitude, phase)
  *   computer.curves(params)                  -> {prediction, target, mse} on the protocol grid
  *   computer.targetAt(xs, params)            -> Float32Array, the true curve at xs (sample y's)
- *   computer.step(params, xs, ys)            -> {params, loss}
+ *   computer.step(params, xs, ys)            -> {params, loss, prediction, mse} (after the step)
  *   computer.grid                            -> Float32Array of the protocol grid
  * Calls are queued: onnxruntime-web runs one call per session at a time.
  */
@@ -105,13 +107,12 @@ export async function createComputer(runtime, { stepSize = 0.01 } = {}) {
       return serial(() => {
         const sx = runtime.tensor(Float32Array.from(xs), [xs.length, 1]);
         const sy = runtime.tensor(Float32Array.from(ys), [ys.length, 1]);
-        return runWith(stepSession, params, { support_x: sx, support_y: sy, step_size: stepTensor }, [sx, sy]).then(
-          (out) => {
-            const next = {};
-            for (const name of Object.keys(params)) next[name] = out[`${name}_next`];
-            return { params: next, loss: out.loss[0] };
-          },
-        );
+        const feeds = { support_x: sx, support_y: sy, step_size: stepTensor, amplitude, phase, x: gridTensor };
+        return runWith(stepSession, params, feeds, [sx, sy]).then((out) => {
+          const next = {};
+          for (const name of Object.keys(params)) next[name] = out[`${name}_next`];
+          return { params: next, loss: out.loss[0], prediction: out.prediction, mse: out.mse[0] };
+        });
       });
     },
   };

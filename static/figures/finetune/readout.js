@@ -24,9 +24,12 @@ export function createReadout(parent, { modelLabel, compareLabel }) {
   const chartHolder = document.createElement("div");
   parent.append(text, chartHolder);
 
-  function chart(mse, compareMse, steps) {
-    const all = compareMse ? [...mse, ...compareMse] : mse;
-    const top = Math.max(...all, 1e-3) * 1.1;
+  // The frame (axes, ticks, legend) depends only on the number of steps, the y range and whether
+  // there is a comparison, which a fine-tuning run rarely changes: it is built once per run, and
+  // each step redraws just the series layer.
+  let frame = null; // {key, plot, layer}
+
+  function drawFrame(key, top, steps, withCompare) {
     const plot = createPlot({
       height: HEIGHT,
       margin: { top: 10, bottom: 34 },
@@ -38,6 +41,21 @@ export function createReadout(parent, { modelLabel, compareLabel }) {
     // would overlap.
     axes(plot, { xlabel: "step", ylabel: "MSE", xticks: plot.x.ticks(Math.min(steps, 10) || 1), yticks: plot.y.ticks(3) });
     const layer = plot.layer("series");
+    const entries = [{ label: modelLabel, ...COLORS.prediction, marker: "dot" }];
+    if (withCompare) entries.push({ label: compareLabel, ...COLORS.compare, marker: "dot" });
+    legend(plot, entries, { x: plot.inner.right - 150 });
+    el("title", { text: "MSE after each step" }, plot.svg);
+    chartHolder.replaceChildren(plot.svg);
+    return { key, plot, layer };
+  }
+
+  function chart(mse, compareMse, steps) {
+    const all = compareMse ? [...mse, ...compareMse] : mse;
+    const top = Math.max(...all, 1e-3) * 1.1;
+    const key = `${steps}|${top}|${Boolean(compareMse)}`;
+    if (frame?.key !== key) frame = drawFrame(key, top, steps, Boolean(compareMse));
+    const { plot, layer } = frame;
+    layer.replaceChildren();
     const draw = (values, style) => {
       const xs = values.map((_, i) => i);
       polyline(layer, xs, values, plot.x, plot.y, { ...style, dashed: false });
@@ -45,11 +63,6 @@ export function createReadout(parent, { modelLabel, compareLabel }) {
     };
     if (compareMse) draw(compareMse, COLORS.compare);
     draw(mse, COLORS.prediction);
-    const entries = [{ label: modelLabel, ...COLORS.prediction, marker: "dot" }];
-    if (compareMse) entries.push({ label: compareLabel, ...COLORS.compare, marker: "dot" });
-    legend(plot, entries, { x: plot.inner.right - 150 });
-    el("title", { text: "MSE after each step" }, plot.svg);
-    return plot.svg;
   }
 
   return {
@@ -59,7 +72,7 @@ export function createReadout(parent, { modelLabel, compareLabel }) {
       if (compareMse && compareMse.length > step) line += ` · ${compareLabel}: ${formatMse(compareMse[step])}`;
       text.textContent = line;
       text.dataset.step = String(step);
-      chartHolder.replaceChildren(chart(mse.slice(0, step + 1), compareMse?.slice(0, step + 1), steps));
+      chart(mse.slice(0, step + 1), compareMse?.slice(0, step + 1), steps);
     },
   };
 }
