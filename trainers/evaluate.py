@@ -173,18 +173,3 @@ def run(args: argparse.Namespace) -> int:
     table.write_text(markdown_table(results, seconds))
     print(f"wrote {out} and {table}", file=sys.stderr)
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m trainers.evaluate` until the `article` command dispatches here."""
-    parser = argparse.ArgumentParser(prog="article evaluate", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    try:
-        return run(parser.parse_args(argv))
-    except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

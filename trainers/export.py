@@ -171,18 +171,3 @@ def run(args: argparse.Namespace) -> int:
             _say(f"removed {out / stale} (no longer exported)")
     _say(f"wrote {mf.write(out, manifest)}")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m trainers.export`, the same as `article export`."""
-    parser = argparse.ArgumentParser(prog="article export", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    try:
-        return run(parser.parse_args(argv))
-    except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

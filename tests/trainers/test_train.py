@@ -10,7 +10,8 @@ from trainers import checkpoint
 from trainers.config import load_config
 from trainers.errors import TrainingDiverged, UserError
 from trainers.methods import METHODS
-from trainers.train import CHECKPOINT, FINAL, main, train
+from sitegen.cli import main as article
+from trainers.train import CHECKPOINT, FINAL, train
 
 SMALL = {"meta_batch": 8, "log_every": 20, "checkpoint_every": 1000}
 # Fewer inner steps keep the tests fast; Reptile needs a large rate to move in 100 iterations.
@@ -92,11 +93,11 @@ def test_every_shipped_config_is_valid():
 
 
 def test_command_line_reports_user_errors_without_traceback(tmp_path, capsys):
-    assert main(["maml", "--set", "inner_lr=-1", "--out", str(tmp_path)]) == 2
-    assert main(["maml", "--resume", "--out", str(tmp_path / "none"), "--no-compile"]) == 2
+    assert article(["train", "maml", "--set", "inner_lr=-1", "--out", str(tmp_path)]) == 2
+    assert article(["train", "maml", "--resume", "--out", str(tmp_path / "none"), "--no-compile"]) == 2
     err = capsys.readouterr().err
     assert "error: config key 'inner_lr'" in err and "error: no checkpoint" in err
     assert "Traceback" not in err
-    assert main(["fomaml", "--iterations", "3", "--set", "log_every=1", "--out", str(tmp_path / "ok"),
+    assert article(["train", "fomaml", "--iterations", "3", "--set", "log_every=1", "--out", str(tmp_path / "ok"),
                  "--no-compile", "--quiet"]) == 0
     assert (Path(tmp_path) / "ok" / FINAL).is_file()
