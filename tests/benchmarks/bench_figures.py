@@ -213,8 +213,8 @@ def finetune(bench: Bench) -> list[Result]:
     for figure_id in FINETUNE_FIGURES:
         results += bench.time_to_interactive_results(figure_id)
 
-    # One fine-tuning step: an SGD step graph call, a curves graph call (prediction, true curve and
-    # MSE on 1,000 points) and the redraw, timed over 20-step runs without animation.
+    # One fine-tuning step: one sinusoid_finetune_step call (the SGD step, then the prediction and
+    # its MSE on 1,000 points) and the redraw, timed over 20-step runs without animation.
     page, mount = bench.open_figure("finetune-pretrained")
     per_step = page.evaluate("""async (f) => {
       const fig = f.figureApi, runs = [];
