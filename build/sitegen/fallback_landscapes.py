@@ -53,8 +53,10 @@ def log_normalise(values: np.ndarray) -> np.ndarray:
     return (logs - l0) / ((l1 - l0) or 1.0)
 
 
-def _colour(t: float) -> tuple[int, int, int]:
-    return tuple(round(lo + t * (hi - lo)) for lo, hi in zip(LOW, HIGH))  # type: ignore[return-value]
+def _colour(t: np.ndarray) -> np.ndarray:
+    """Values in [0, 1] to uint8 RGB between LOW and HIGH (lib/landscape.js does the same)."""
+    low, high = np.array(LOW, dtype=np.float64), np.array(HIGH, dtype=np.float64)
+    return np.rint(low + np.asarray(t, dtype=np.float64)[..., None] * (high - low)).astype(np.uint8)
 
 
 def _upsample(t: np.ndarray) -> np.ndarray:
@@ -79,7 +81,7 @@ def landscape_panel(values: np.ndarray, n: int, plane: dict, title: str, width: 
     t = log_normalise(values).reshape(n, n)  # rows: b, bottom row first
     plot = Plot(xlim=tuple(plane["a"]), ylim=tuple(plane["b"]), width=width, height=height,
                 margin=(24, 10, 38, 44), title=title)
-    plot.heatmap(_upsample(t).tolist(), colormap=_colour, as_png=True)
+    plot.heatmap(_upsample(t), colormap=_colour, as_png=True)
     plot.contours(t.tolist(), [k / (CONTOUR_LEVELS + 1) for k in range(1, CONTOUR_LEVELS + 1)])
     plot.axes(xlabel="a", ylabel="b")
     plot.parts.append(f'<text x="44" y="16" fill="#1c1d1f" font-family="sans-serif" font-size="12">'

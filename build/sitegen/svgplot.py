@@ -13,6 +13,8 @@ import struct
 import zlib
 from collections.abc import Sequence
 
+import numpy as np
+
 PALETTE = ("#3b82c4", "#e0713d", "#3fa34d", "#b5489b", "#8c6d1f")
 AXIS = "#888888"
 
@@ -103,17 +105,19 @@ class Plot:
         return self
 
     def heatmap(self, grid: Sequence[Sequence[float]], colormap=None, as_png: bool = False) -> "Plot":
-        """grid[row][col] over the full x/y range, row 0 at the bottom (y = ylim[0])."""
-        rows, cols = len(grid), len(grid[0])
-        flat = [v for row in grid for v in row]
-        lo, hi = min(flat), max(flat)
-        cmap = colormap or viridis
+        """grid[row][col] over the full x/y range, row 0 at the bottom (y = ylim[0]).
+
+        `colormap` maps an array of values in [0, 1] to uint8 RGB (an extra last axis of 3);
+        the default is `viridis`. With `as_png` the map is one embedded PNG, else SVG rectangles.
+        """
+        values = np.asarray(grid, dtype=np.float64)
+        rows, cols = values.shape
+        lo, hi = float(values.min()), float(values.max())
+        rgb = (colormap or viridis)((values - lo) / ((hi - lo) or 1))[::-1]  # top row first
         x0, y0 = self.px(self.xlim[0]), self.py(self.ylim[1])
         w, h = self.px(self.xlim[1]) - x0, self.py(self.ylim[0]) - y0
         if as_png:
-            pixels = [[cmap((grid[rows - 1 - r][c] - lo) / ((hi - lo) or 1)) for c in range(cols)]
-                      for r in range(rows)]
-            data = base64.b64encode(png(pixels)).decode()
+            data = base64.b64encode(png(rgb)).decode()
             self.parts.append(f'<image x="{_n(x0)}" y="{_n(y0)}" width="{_n(w)}" height="{_n(h)}" '
                               f'preserveAspectRatio="none" image-rendering="pixelated" '
                               f'href="data:image/png;base64,{data}"/>')
@@ -122,10 +126,10 @@ class Plot:
         cells = []
         for r in range(rows):
             for c in range(cols):
-                rgb = cmap((grid[r][c] - lo) / ((hi - lo) or 1))
-                cells.append(f'<rect x="{_n(x0 + c * cw)}" y="{_n(y0 + (rows - 1 - r) * ch)}" '
+                red, green, blue = rgb[r, c]
+                cells.append(f'<rect x="{_n(x0 + c * cw)}" y="{_n(y0 + r * ch)}" '
                              f'width="{_n(cw + 0.5)}" height="{_n(ch + 0.5)}" '
-                             f'fill="#{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x}"/>')
+                             f'fill="#{red:02x}{green:02x}{blue:02x}"/>')
         self.parts.append("<g>" + "".join(cells) + "</g>")
         return self
 
@@ -202,19 +206,24 @@ def _cell_segments(grid, r: int, c: int, level: float, at):
     return [(edges[p], edges[q]) for p, q in pairs]
 
 
-def viridis(t: float) -> tuple[int, int, int]:
-    """A five-stop approximation of the viridis colour map (perceptually ordered)."""
-    stops = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37))
-    t = min(max(t, 0.0), 1.0) * (len(stops) - 1)
-    i = min(int(t), len(stops) - 2)
-    f = t - i
-    return tuple(round(a + (b - a) * f) for a, b in zip(stops[i], stops[i + 1]))  # type: ignore
+VIRIDIS_STOPS = np.array([(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)],
+                         dtype=np.float64)
 
 
-def png(pixels: Sequence[Sequence[tuple[int, int, int]]]) -> bytes:
-    """An RGB PNG from rows of (r, g, b), written with zlib only (deterministic bytes)."""
-    height, width = len(pixels), len(pixels[0])
-    raw = b"".join(b"\x00" + bytes(v for px in row for v in px) for row in pixels)
+def viridis(t: np.ndarray) -> np.ndarray:
+    """A five-stop approximation of the viridis colour map (perceptually ordered): values in
+    [0, 1] (clipped) to uint8 RGB, interpolated linearly between the stops."""
+    position = np.clip(np.asarray(t, dtype=np.float64), 0.0, 1.0) * (len(VIRIDIS_STOPS) - 1)
+    stops = np.arange(len(VIRIDIS_STOPS))
+    channels = [np.interp(position, stops, VIRIDIS_STOPS[:, k]) for k in range(3)]
+    return np.rint(np.stack(channels, axis=-1)).astype(np.uint8)
+
+
+def png(pixels: np.ndarray) -> bytes:
+    """An RGB PNG from a (height, width, 3) uint8 array, written with zlib only (deterministic)."""
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+    height, width = pixels.shape[:2]
+    raw = b"".join(b"\x00" + row.tobytes() for row in pixels)  # filter type 0 on every row
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (struct.pack(">I", len(data)) + kind + data
