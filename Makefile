@@ -48,6 +48,7 @@ build: setup-site
 bench: setup-test
 	$(BIN)/python tests/benchmarks/bench_build.py
 	$(BIN)/python tests/benchmarks/bench_meta_iteration.py
+	$(BIN)/python tests/benchmarks/bench_figures.py
 
 # Retrain every model, evaluate them under the article's protocol, re-export the graphs.
 train-all: setup-test
