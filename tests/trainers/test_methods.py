@@ -169,6 +169,11 @@ def test_imaml_leaves_out_tasks_whose_inner_solve_diverged(params64, batch64):
     for k in step.direction:
         torch.testing.assert_close(step.direction[k], rest.direction[k])
     torch.testing.assert_close(step.loss, rest.loss)
+    # With every task diverging nothing is learnt, and the loss says so (the NaN guard stops training).
+    hopeless = TaskBatch(batch64.support_x, torch.full_like(wild, 1e30), batch64.query_x, batch64.query_y)
+    step = imaml_meta_gradient(params64, hopeless, hp)
+    assert step.stats["solved"].item() == 0 and torch.isnan(step.loss)
+    assert all(torch.equal(g, torch.zeros_like(g)) for g in step.direction.values())
 
 
 def test_conjugate_gradient_stops_on_tolerance_and_freezes():

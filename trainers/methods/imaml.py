@@ -146,7 +146,8 @@ def imaml_meta_gradient(
 
     A task whose inner SGD diverged is left out of the mean (its gradient is replaced by zeros
     through `torch.where`, so a NaN cannot leak into the sum): one exploding task would otherwise
-    throw theta far off in a single Adam step, and every later task with it.
+    throw theta far off in a single Adam step, and every later task with it. If every task
+    failed, the loss is NaN and training stops.
     stats: mean CG iterations and relative residual, and the fraction of tasks solved.
     """
     grads, losses, iterations, residuals, solved = over_tasks(
@@ -166,4 +167,7 @@ def imaml_meta_gradient(
         "cg_residual": masked_mean(residuals),
         "solved": weight.mean(),
     }
-    return MetaStep(direction, masked_mean(losses), stats)
+    # With no task solved there is nothing to learn from: report the loss as NaN, so that
+    # training's NaN guard stops the run instead of it drifting on with zero gradients.
+    loss = torch.where(weight.sum() > 0, masked_mean(losses), torch.full_like(losses[0], float("nan")))
+    return MetaStep(direction, loss, stats)
