@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from torch.func import vmap
 
-from trainers import checkpoint
+from trainers import checkpoint, manifest
 from trainers.errors import UserError
 from trainers.inner import trajectory
 from trainers.methods import METHODS
@@ -141,10 +141,8 @@ def _train_seconds(name: str, finals: dict[str, dict], runs: Path, models: Path)
     final_path = runs / name / "final.pt"
     if final_path.is_file():
         return checkpoint.load(final_path)["train_seconds"]
-    manifest = models / "manifest.json"
-    if manifest.is_file():
-        return json.loads(manifest.read_text())["models"].get(name, {}).get("train_seconds")
-    return None
+    exported = manifest.load(models) or {}
+    return exported.get("models", {}).get(name, {}).get("train_seconds")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -63,3 +63,26 @@ def test_command_writes_json_and_markdown(tmp_path, monkeypatch):
     assert "| maml | 5 |" in text and "| pretrained | 10 |" in text and "12 s" in text
     with pytest.raises(UserError, match="trained model 'reptile'"):
         run(parser.parse_args(["reptile", "--runs", str(tmp_path / "runs"), "--out", str(out), "--table", str(table)]))
+
+
+def test_a_model_evaluated_alone_keeps_the_others_training_times(tmp_path, monkeypatch):
+    """Re-evaluating one model on a machine without the other runs: their rows stay, with the
+    training times the exported manifest beside the results recorded."""
+    monkeypatch.setattr("trainers.evaluate.PROTOCOL", TINY)
+    monkeypatch.setattr("trainers.evaluate.TABLE_STEPS", (0, 1, 3))
+    monkeypatch.setattr("trainers.evaluate.errors_per_step", lambda params: errors_per_step(params, TINY))
+    checkpoint.save_atomic({"params": init_params(0), "train_seconds": 12.5, "method": "imaml"},
+                           tmp_path / "runs" / "imaml" / "final.pt")
+    models = tmp_path / "models"
+    models.mkdir()
+    earlier = summarise(errors_per_step(init_params(1), TINY), TINY)
+    (models / "evaluation.json").write_text(json.dumps({"maml": earlier}))
+    (models / "manifest.json").write_text(json.dumps({"models": {"maml": {"train_seconds": 140.3}}}))
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    table = tmp_path / "results.md"
+    assert run(parser.parse_args(["imaml", "--runs", str(tmp_path / "runs"),
+                                  "--out", str(models / "evaluation.json"), "--table", str(table)])) == 0
+    assert list(json.loads((models / "evaluation.json").read_text())) == ["maml", "imaml"]
+    text = table.read_text()
+    assert "| maml | 5 |" in text and "140 s" in text and "12 s" in text
