@@ -24,7 +24,7 @@ from trainers.errors import TrainingDiverged, UserError
 from trainers.methods import METHODS, TaskBatch, meta_iteration
 from trainers.model import Params, init_params
 from trainers.optim import AdamState, adam_init
-from trainers.progress import Progress
+from trainers.progress import LOG_NAME, Progress
 from trainers.sinusoid import sample_batch
 
 CHECKPOINT = "checkpoint.pt"
@@ -115,6 +115,9 @@ def train(
 ) -> TrainState:
     """Train per `config`, checkpointing into `out_dir`; write final.pt at the end.
 
+    Progress goes to `out_dir`/train.log, and to stderr (a bar on a terminal) unless `show_progress`
+    is False.
+
     `stop_after` ends the session early after that many iterations in total (it simulates an
     interruption in tests: what is on disk is the last checkpoint, exactly as after a crash).
     """
@@ -134,41 +137,47 @@ def train(
     step = make_step(config, compile)
     total = config["iterations"] if stop_after is None else min(stop_after, config["iterations"])
     log_every, checkpoint_every = config["log_every"], config["checkpoint_every"]
-    progress = Progress(config["iterations"], config["method"], enabled=show_progress)
     loss_sum, count = torch.zeros((), device=dev), 0
     session_start = time.perf_counter()
     elapsed_before = state.elapsed
     last_good = state.iteration if resume else None
 
-    while state.iteration < total:
-        batch = sample_batch(config["meta_batch"], config["k_support"], config["k_query"], state.generator)
-        tasks = TaskBatch(*(t.to(dev) for t in TaskBatch.of(batch)))
-        rate = torch.tensor(outer_rate(config, state.iteration), device=dev)
-        params, opt_state, out = step(state.params, state.opt_state, tasks, rate)
-        loss_sum, count = loss_sum + out.loss.detach(), count + 1
-        iteration = state.iteration + 1
-        # Schedules follow the configured run, not `stop_after`: an early stop leaves on disk
-        # exactly what a crash at that point would.
-        due_log = iteration % log_every == 0 or iteration == config["iterations"]
-        due_checkpoint = iteration % checkpoint_every == 0 or iteration == config["iterations"]
-        if (due_log or due_checkpoint) and not _finite(params, loss_sum):
-            where = f"the last good checkpoint is {ckpt_path} (iteration {last_good})" if last_good else "no checkpoint was written"
-            raise TrainingDiverged(
-                f"training diverged by iteration {iteration}: the loss or the parameters became "
-                f"NaN or infinite (outer_lr {config['outer_lr']}); {where}"
-            )
-        state.params, state.opt_state, state.iteration = params, opt_state, iteration
-        state.elapsed = elapsed_before + time.perf_counter() - session_start
-        if due_log:
-            mean_loss = float(loss_sum) / count
-            state.history.append((iteration, mean_loss))
-            progress.update(iteration, mean_loss)
-            loss_sum, count = torch.zeros((), device=dev), 0
-        if due_checkpoint:
-            checkpoint.save_atomic(state.payload(config), ckpt_path)
-            last_good = iteration
+    progress = Progress(config["iterations"], config["method"], out_dir / LOG_NAME, show=show_progress,
+                        first_iteration=state.iteration)
+    with progress:
+        progress.note(
+            f"{config['method']}: {'resuming at' if resume else 'starting at'} iteration {state.iteration} "
+            f"of {config['iterations']}, device {dev.type}, torch.compile {'on' if compile else 'off'}"
+        )
+        while state.iteration < total:
+            batch = sample_batch(config["meta_batch"], config["k_support"], config["k_query"], state.generator)
+            tasks = TaskBatch(*(t.to(dev) for t in TaskBatch.of(batch)))
+            rate = torch.tensor(outer_rate(config, state.iteration), device=dev)
+            params, opt_state, out = step(state.params, state.opt_state, tasks, rate)
+            loss_sum, count = loss_sum + out.loss.detach(), count + 1
+            iteration = state.iteration + 1
+            # Schedules follow the configured run, not `stop_after`: an early stop leaves on disk
+            # exactly what a crash at that point would.
+            due_log = iteration % log_every == 0 or iteration == config["iterations"]
+            due_checkpoint = iteration % checkpoint_every == 0 or iteration == config["iterations"]
+            if (due_log or due_checkpoint) and not _finite(params, loss_sum):
+                where = f"the last good checkpoint is {ckpt_path} (iteration {last_good})" if last_good else "no checkpoint was written"
+                raise TrainingDiverged(
+                    f"training diverged by iteration {iteration}: the loss or the parameters became "
+                    f"NaN or infinite (outer_lr {config['outer_lr']}); {where}"
+                )
+            state.params, state.opt_state, state.iteration = params, opt_state, iteration
+            state.elapsed = elapsed_before + time.perf_counter() - session_start
+            if due_log:
+                mean_loss = float(loss_sum) / count
+                state.history.append((iteration, mean_loss))
+                progress.update(iteration, mean_loss)
+                loss_sum, count = torch.zeros((), device=dev), 0
+            if due_checkpoint:
+                checkpoint.save_atomic(state.payload(config), ckpt_path)
+                last_good = iteration
+        progress.finish(state.iteration, state.history[-1][1] if state.history else math.nan)
 
-    progress.close(state.iteration, state.history[-1][1] if state.history else math.nan)
     if state.iteration == config["iterations"]:
         write_final(state, config, out_dir)
     return state
@@ -203,7 +212,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--no-compile", action="store_true", help="run eagerly (tests, debugging)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
-    parser.add_argument("--quiet", action="store_true", help="no progress line")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar on stderr (OUT/train.log is still written)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,6 +1,8 @@
 """The training loop: it learns, it resumes exactly, it stops on divergence, it rejects bad input."""
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from trainers import checkpoint
 from trainers.config import load_config
 from trainers.errors import TrainingDiverged, UserError
 from trainers.methods import METHODS
+from trainers.progress import LOG_NAME, Progress
 from sitegen.cli import main as article
 from trainers.train import CHECKPOINT, FINAL, train
 
@@ -101,3 +104,54 @@ def test_command_line_reports_user_errors_without_traceback(tmp_path, capsys):
     assert article(["train", "fomaml", "--iterations", "3", "--set", "log_every=1", "--out", str(tmp_path / "ok"),
                  "--no-compile", "--quiet"]) == 0
     assert (Path(tmp_path) / "ok" / FINAL).is_file()
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_training_writes_readable_progress_lines_to_its_log(tmp_path):
+    train(_config("maml", iterations=40), tmp_path, compile=False, show_progress=False)
+    lines = (tmp_path / LOG_NAME).read_text().splitlines()
+    assert "\r" not in "".join(lines) and "starting at iteration 0 of 40" in lines[0]
+    assert re.search(r"first report after [0-9.]+ s \(20 iterations, warm-up and any compilation", lines[1]), lines
+    # iteration, loss, rate and time left, the last line at the end of the run
+    assert re.search(r" 100% 40/40 \[[0-9.]+it/s, loss=[0-9.]+, ETA 00:00\]$", lines[-1]), lines
+    train(_config("maml", iterations=60), tmp_path, resume=True, compile=False, show_progress=False)
+    assert "resuming at iteration 40 of 60" in (tmp_path / LOG_NAME).read_text()  # appended
+
+
+def test_rate_and_time_left_are_measured_from_the_first_report(tmp_path):
+    # The first iterations include torch.compile's compilation: the rate starts after them.
+    progress = Progress(1000, "maml", tmp_path / LOG_NAME, show=False)
+    progress.update(100, 0.75)
+    base_time = progress.base[1]
+    line = progress.line(200, 0.5, now=base_time + 2.0)
+    assert "200/1000" in line and "50.00it/s" in line and "loss=0.5000" in line and "ETA 00:16" in line
+    progress.close()
+
+
+def test_a_bar_on_a_terminal_and_lines_elsewhere(tmp_path):
+    terminal, pipe = FakeTerminal(), io.StringIO()
+    for stream in (terminal, pipe):
+        with Progress(100, "maml", stream=stream) as progress:
+            progress.update(50, 0.25)
+            progress.finish(100, 0.125)
+    drawn = terminal.getvalue()  # redrawn in place; an ASCII bar, as a StringIO has no encoding
+    assert drawn.startswith("\rmaml:") and "100%|##########| 100/100 [" in drawn and "loss=0.1250" in drawn
+    lines = pipe.getvalue().splitlines()
+    assert len(lines) == 3 and "first report" in lines[0] and "50/100" in lines[1] and "100/100" in lines[2]
+    assert "|" not in pipe.getvalue()
+    quiet = FakeTerminal()
+    with Progress(100, "maml", stream=quiet, show=False) as progress:
+        progress.update(50, 0.25)
+        progress.finish(100, 0.125)
+    assert quiet.getvalue() == ""
+
+
+def test_a_diverged_run_says_so_in_its_log(tmp_path):
+    config = _config("reptile", iterations=50, outer_lr=50.0, anneal="none", checkpoint_every=1, log_every=1)
+    with pytest.raises(TrainingDiverged):
+        train(config, tmp_path, compile=False, show_progress=False)
+    assert "reptile: stopped: training diverged by iteration" in (tmp_path / LOG_NAME).read_text()
