@@ -85,6 +85,16 @@ def _render_display(self, tokens, idx, options, env) -> str:
     ctx = page(env)
     token = tokens[idx]
     body = ctx.site.katex.html(token.content, True)
+    # .katex-display scrolls sideways when the formula is wider than the column: make it
+    # reachable by keyboard, as a region named after the equation (unique on the page).
+    if token.info:
+        name = f"Equation ({ctx.equations[token.info]})"
+    else:
+        env["unnumbered_equations"] = env.get("unnumbered_equations", 0) + 1
+        name = f"Unnumbered equation {env['unnumbered_equations']}"
+    body = body.replace('<span class="katex-display',
+                        f'<span tabindex="0" role="region" aria-label="{name}" '
+                        'class="katex-display', 1)
     if not token.info:
         return f'<div class="equation">{body}</div>\n'
     label = html.escape(token.info)

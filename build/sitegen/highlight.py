@@ -2,10 +2,15 @@
 
 The token colours live in static/css/site.css, taken from the site's palette (light and dark),
 so code matches the figures and the text; Pygments contributes only the markup.
+
+A highlighted block's `<pre>` scrolls sideways when a line is longer than the column, so
+`scroll_region` makes it reachable by keyboard: focusable (tabindex="0") and a labelled region
+that a screen reader can name ("Code listing: ...").
 """
 from __future__ import annotations
 
 import html
+import re
 
 from markdown_it import MarkdownIt
 from pygments import highlight
@@ -16,6 +21,7 @@ from pygments.util import ClassNotFound
 from .context import page
 
 CSS_CLASS = "highlight"
+_PRE = re.compile(r"<pre(?=[\s>])")
 
 
 def has_lexer(lang: str) -> bool:
@@ -38,6 +44,26 @@ def highlight_code(code: str, lang: str, cache: dict | None = None, **options) -
     return result
 
 
+def scroll_region(block: str, label: str) -> str:
+    """`block` (highlight_code's HTML) with its scrolling `<pre>` focusable and labelled."""
+    attrs = f' tabindex="0" role="region" aria-label="{html.escape(label, quote=True)}"'
+    result, found = _PRE.subn("<pre" + attrs, block, count=1)
+    if not found:
+        raise ValueError("highlighted code has no <pre>")
+    return result
+
+
+def unique_label(env: dict, label: str) -> str:
+    """`label`, else `label (2)`, `label (3)`, ...: region labels must differ on one page."""
+    used = env.setdefault("region_labels", set())
+    candidate, n = label, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{label} ({n})"
+    used.add(candidate)
+    return candidate
+
+
 # --- fenced code in Markdown ---------------------------------------------------------------
 
 def _check_fences(state) -> None:
@@ -54,6 +80,8 @@ def _render_fence(self, tokens, idx, options, env) -> str:
     token = tokens[idx]
     lang = token.info.split()[0] if token.info.strip() else "text"
     code = highlight_code(token.content, lang, page(env).site.highlight_cache)
+    label = "Code block" if lang == "text" else f"Code block: {lang}"
+    code = scroll_region(code, unique_label(env, label))
     return f'<div class="code" data-lang="{html.escape(lang)}">{code}</div>\n'
 
 

@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.container import container_plugin
 
 from .context import iter_tokens, page, unwrap_single_paragraph
-from .highlight import highlight_code
+from .highlight import highlight_code, scroll_region, unique_label
 
 HINT = "write `::: listing trainers/<file>.py <function or Class or Class.method>`"
 
@@ -92,6 +92,8 @@ def _render(self, tokens, idx, options, env) -> str:
     ctx = page(env)
     listing: Listing = token.meta["listing"]
     code = highlight_code(listing.code, "python", ctx.site.highlight_cache)
+    label = f"Code listing: {listing.name} from {listing.path}"
+    code = scroll_region(code, unique_label(env, label))
     href = source_href(ctx.root, listing.path, listing.start)
     return (f'<figure class="listing" id="{token.meta["id"]}">\n'
             f'<div class="code" data-lang="python">{code}</div>\n'
@@ -108,5 +110,6 @@ def listings_plugin(md: MarkdownIt) -> None:
 def source_page_html(root: Path, rel_path: str, cache: dict | None = None) -> str:
     """The whole file, highlighted, each line anchored `L-<n>` for the listings' links."""
     code = (root / rel_path).read_text(encoding="utf-8")
-    return highlight_code(code, "python", cache, linenos="inline", lineanchors="L",
-                          anchorlinenos=True)
+    block = highlight_code(code, "python", cache, linenos="inline", lineanchors="L",
+                           anchorlinenos=True)
+    return scroll_region(block, f"Source file: {rel_path}")
