@@ -1,6 +1,8 @@
 """`article serve`: build, serve the output folder, watch the sources, rebuild, reload the page.
 
-Watching is mtime polling (no extra dependency). The open page learns about rebuilds through
+Watching is watchfiles (the operating system's file notifications, not polling): every change under
+content/, templates/, static/ and trainers/*.py rebuilds, one change batch at a time, in the
+watcher's thread. The open page learns about rebuilds through
 Server-Sent Events at <base path>__reload, read by static/js/livereload.js, which the server
 adds to every HTML page it serves (the files on disk stay exactly what `article build` makes, and
 the script is a same-origin file, so the Content-Security-Policy holds). A failed build is printed,
@@ -9,20 +11,23 @@ sent to the page as an "error" event, and the last good site stays served.
 from __future__ import annotations
 
 import http.server
-import os
 import re
+import signal
 import sys
 import threading
 import time
 from pathlib import Path
+from types import FrameType
 from urllib.parse import unquote, urlsplit
+
+import watchfiles
 
 from .errors import BuildError
 from .project import Project
 from .site import Caches, build
 
-POLL_SECONDS = 0.2
-SETTLE_SECONDS = 0.05       # let an editor finish writing before rebuilding
+QUIET_MS = 50               # a batch of changes ends after this long without one (an editor's save)
+STOP_SECONDS = 10           # how long stop() waits for a rebuild under way to finish
 KEEPALIVE_SECONDS = 15
 MIME = {
     ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
@@ -35,22 +40,47 @@ MIME = {
 ROOT_ATTR = re.compile(rb'<html[^>]*\sdata-root="([^"]*)"')
 
 
-def snapshot(project: Project) -> dict[str, int]:
-    """mtime of every watched source file: content, templates, static, trainers' Python."""
-    stamps: dict[str, int] = {}
-    for folder, suffixes in ((project.content, None), (project.templates, None),
-                             (project.static, None), (project.trainers, (".py",))):
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__")))
-            for name in filenames:
-                if name.startswith(".") or (suffixes and not name.endswith(suffixes)):
-                    continue
-                path = os.path.join(dirpath, name)
-                try:
-                    stamps[path] = os.stat(path).st_mtime_ns
-                except FileNotFoundError:
-                    pass
-    return stamps
+def source_folders(project: Project) -> tuple[Path, ...]:
+    """What a build reads and an author edits (trainers' Python is shown in code listings)."""
+    return project.content, project.templates, project.static, project.trainers
+
+
+class SourceFilter(watchfiles.DefaultFilter):
+    """Anything in content, templates and static, and trainers' Python, but nothing hidden.
+
+    DefaultFilter already drops editors' swap and backup files, __pycache__ and the like. Hidden
+    names are checked below the source folder only: the project may itself sit in a hidden folder."""
+
+    def __init__(self, project: Project) -> None:
+        super().__init__()
+        self.folders = source_folders(project)
+        self.trainers = project.trainers
+
+    def __call__(self, change: watchfiles.Change, path: str) -> bool:
+        file = Path(path)
+        folder = next((folder for folder in self.folders if file.is_relative_to(folder)), None)
+        if folder is None or not super().__call__(change, path):
+            return False
+        if any(part.startswith(".") for part in file.relative_to(folder).parts):
+            return False
+        return folder != self.trainers or file.suffix == ".py"
+
+
+class _StopAndWatching:
+    """The stop event handed to watchfiles, which also tells when watching has begun.
+
+    watchfiles registers its watches before it first asks the stop event whether to stop, and asks
+    again every QUIET_MS. So the first `is_set()` call means every change from then on will be seen,
+    which is what lets start() build only after the watches are in place (an edit saved during the
+    first build was once missed)."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.watching = threading.Event()
+
+    def is_set(self) -> bool:
+        self.watching.set()
+        return self.stop.is_set()
 
 
 class BuildState:
@@ -76,7 +106,10 @@ class DevServer:
         self.caches = Caches(project)
         self.state = BuildState()
         self.log = log
-        self._stop = threading.Event()
+        self._stop = _StopAndWatching()
+        self._building = threading.Lock()  # the first build (start's thread) and the watcher's
+        self._watcher: threading.Thread | None = None
+        self._serving: threading.Thread | None = None
         self.httpd = http.server.ThreadingHTTPServer((host, port), self._handler())
         self.httpd.daemon_threads = True
 
@@ -86,6 +119,10 @@ class DevServer:
         return f"http://{host}:{port}{self.base_path}"
 
     def rebuild(self) -> bool:
+        with self._building:
+            return self._build()
+
+    def _build(self) -> bool:
         started = time.perf_counter()
         try:
             build(self.project, self.out, self.caches)
@@ -101,30 +138,39 @@ class DevServer:
         self.state.publish(None)
         return True
 
-    def watch(self, seen: dict[str, int]) -> None:
-        """Rebuild whenever the watched files differ from `seen`, the state last built."""
-        while not self._stop.wait(POLL_SECONDS):
-            current = snapshot(self.project)
-            if current != seen:
-                time.sleep(SETTLE_SECONDS)
-                seen = snapshot(self.project)
+    def watch(self) -> None:
+        """Rebuild after every batch of changes to the sources, until stop()."""
+        try:
+            folders = [folder for folder in source_folders(self.project) if folder.is_dir()]
+            for _changes in watchfiles.watch(*folders, watch_filter=SourceFilter(self.project),
+                                             step=QUIET_MS, stop_event=self._stop, raise_interrupt=False):
                 self.rebuild()
+        except Exception as exc:  # e.g. the system's limit on watched folders: serve on, say so
+            self.log(f"watching the sources failed ({type(exc).__name__}: {exc}); saves no longer rebuild")
+        finally:
+            self._stop.watching.set()  # never leave start() waiting
 
     def start(self) -> "DevServer":
-        # The baseline is taken before the first build, here rather than in the watcher thread:
-        # an edit saved during that build, or before the thread got going, is then still seen.
-        seen = snapshot(self.project)
+        # Watch first, build second: a save during the first build is then seen and rebuilt.
+        self._watcher = threading.Thread(target=self.watch, name="sitegen-watch", daemon=True)
+        self._watcher.start()
+        self._stop.watching.wait()
         self.rebuild()
-        threading.Thread(target=self.watch, args=(seen,), name="sitegen-watch", daemon=True).start()
-        threading.Thread(target=self.httpd.serve_forever, name="sitegen-http", daemon=True).start()
+        self._serving = threading.Thread(target=self.httpd.serve_forever, name="sitegen-http", daemon=True)
+        self._serving.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
+        """Stop watching, end the event streams, stop serving; safe at any point of start()."""
+        self._stop.stop.set()
         with self.state.changed:
             self.state.changed.notify_all()
-        self.httpd.shutdown()
+        if self._serving is not None:  # shutdown() waits for serve_forever, so only once it runs
+            self.httpd.shutdown()
+            self._serving.join(STOP_SECONDS)
         self.httpd.server_close()
+        if self._watcher is not None:
+            self._watcher.join(STOP_SECONDS)
 
     # --- HTTP ------------------------------------------------------------------------------
 
@@ -210,11 +256,13 @@ class DevServer:
                 if state.error:
                     req.wfile.write(sse_error(state.error))
                     req.wfile.flush()
-            while not self._stop.is_set():
+            while not self._stop.stop.is_set():
                 with state.changed:
-                    state.changed.wait_for(lambda: state.generation != seen or self._stop.is_set(),
+                    state.changed.wait_for(lambda: state.generation != seen or self._stop.stop.is_set(),
                                            timeout=KEEPALIVE_SECONDS)
                     generation, error = state.generation, state.error
+                if self._stop.stop.is_set():
+                    break
                 if generation == seen:
                     req.wfile.write(b": keep-alive\n\n")
                 else:
@@ -246,11 +294,19 @@ def serve(project: Project, out: Path, host: str = "127.0.0.1", port: int = 8000
     except OSError as exc:
         raise BuildError(f"cannot listen on {host}:{port}: {exc.strerror}",
                          hint="pick another --port, or stop the other server") from None
-    server.start()
-    print(f"serving {out} at {server.url} (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as Ctrl+C does
     try:
+        server.start()
+        print(f"serving {out} at {server.url} (Ctrl+C to stop)", file=sys.stderr, flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
+        pass
+    finally:
         server.stop()
+        signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
