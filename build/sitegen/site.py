@@ -26,14 +26,15 @@ from .chapters import Chapter, load_chapter
 from .citations import Bibliography, bibliography_html, load_bibliography
 from .config import Article, load_article
 from .context import PageContext, SiteInputs
-from .errors import BuildError
 from .figures import load_registry, render_fallback, svg_size
+from .integrity import check_model_files
 from .listings import Listing, source_page_html
 from .manifest import Manifest
 from .markdown import create_parser, parse, render
 from .maths import KatexRenderer
 from .pages import CSP, Page, bibtex, date_text, navigation, root_for
 from .project import Project
+from .templating import render_template as _render_template
 
 # Ids the templates use on every page; headings must not take them.
 TEMPLATE_IDS = {"main", "toc-heading", "references-heading", "footnotes-heading",
@@ -134,6 +135,8 @@ def build(project: Project, out: Path, caches: Caches | None = None,
         if base_url is not None:
             article = dataclasses.replace(article, url=base_url.rstrip("/") + "/" if base_url else "")
         parsed = [_parse(caches, inputs, chapter) for chapter in chapters]
+        # After parsing, so that a figure's missing model file is reported at the figure.
+        check_model_files(inputs.manifest, project.display)
         caches.katex.render_pending()
         figure_svgs = _fallbacks(inputs, parsed, caches)
         pages = _render_pages(caches, article, parsed, inputs)
@@ -285,13 +288,3 @@ def _write_site(caches: Caches, project: Project, article: Article, pages: list[
     assets.copy_static(project, out)
     assets.vendor(project, out)
 
-
-def _render_template(jinja: jinja2.Environment, name: str, context: dict) -> str:
-    try:
-        return jinja.get_template(name).render(context)
-    except jinja2.TemplateSyntaxError as exc:
-        raise BuildError(f"template error: {exc.message}", exc.filename, exc.lineno) from None
-    except jinja2.TemplateNotFound as exc:
-        raise BuildError(f"template {exc.name} is missing", "templates/") from None
-    except jinja2.UndefinedError as exc:
-        raise BuildError(f"template {name}: {exc.message}", f"templates/{name}") from None
