@@ -56,6 +56,8 @@ class PageContext:
     figures: dict[str, int] = field(default_factory=dict)     # figure id -> number
     figure_lines: dict[str, int] = field(default_factory=dict)
     listings: list[Any] = field(default_factory=list)         # sources to publish as pages
+    # `@eq:chapter/name` tokens with their body line, resolved once every chapter is parsed
+    cross_refs: list[tuple[Any, int | None]] = field(default_factory=list)
 
     def line(self, body_line0: int | None) -> int | None:
         return None if body_line0 is None else self.line_offset + body_line0 + 1

@@ -35,6 +35,7 @@ from .maths import KatexRenderer
 from .pages import CSP, Page, bibtex, date_text, navigation, root_for
 from .project import Project
 from .templating import render_template as _render_template
+from .xrefs import link_chapters
 
 # Ids the templates use on every page; headings must not take them.
 TEMPLATE_IDS = {"main", "toc-heading", "references-heading", "footnotes-heading",
@@ -135,6 +136,7 @@ def build(project: Project, out: Path, caches: Caches | None = None,
         if base_url is not None:
             article = dataclasses.replace(article, url=base_url.rstrip("/") + "/" if base_url else "")
         parsed = [_parse(caches, inputs, chapter) for chapter in chapters]
+        link_chapters([(p.chapter, p.env["page"]) for p in parsed])
         # After parsing, so that a figure's missing model file is reported at the figure.
         check_model_files(inputs.manifest, project.display)
         caches.katex.render_pending()
