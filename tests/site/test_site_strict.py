@@ -155,9 +155,8 @@ def _line_holding(file: Path, needle: str) -> int:
 @pytest.mark.parametrize("name", ["maml.params.bin", "sinusoid_predict.onnx"])
 def test_changed_model_file_stops_the_build(project, good_site, tmp_path, models, name):
     manifest = json.loads((models / "manifest.json").read_text())
-    recorded = next(entry["sha256"] for entry in [*manifest["graphs"].values(),
-                                                  *(m["params"] for m in manifest["models"].values())]
-                    if entry["file"] == name)
+    entries = [*manifest["graphs"].values(), *(m["params"] for m in manifest["models"].values())]
+    recorded = next(entry["sha256"] for entry in entries if entry["file"] == name)
     data = bytearray((models / name).read_bytes())
     data[-1] ^= 0xFF
     (models / name).write_bytes(bytes(data))
