@@ -97,5 +97,12 @@ def adapt(
     model: Forward = forward,
     **options,
 ) -> Params:
-    """`steps` SGD steps from `params` on the support set (x, y): U^(steps)(params)."""
-    return trajectory(params, x, y, step_size, steps, model, **options)[-1]
+    """`steps` SGD steps from `params` on the support set (x, y): U^(steps)(params).
+
+    Unlike `trajectory` it keeps no earlier iterate alive, so where nothing differentiates through
+    the loop (Reptile, first-order MAML, iMAML) its memory does not grow with `steps` (the
+    measured cost, trainers.cost). The operations, and so the traced graphs, are the same.
+    """
+    for _ in range(steps):
+        params, _ = sgd_step(params, x, y, step_size, model, **options)
+    return params
