@@ -15,13 +15,14 @@ import functools
 from typing import Callable
 
 import torch
-from torch.func import vmap
+from torch.func import grad, vjp, vmap
 
 from trainers import toys
 from trainers.inner import mse, sgd_step
 from trainers.config import hyperparams, load_config
 from trainers.methods import METHODS, Method, meta_iteration
 from trainers.methods.common import HyperParams, TaskBatch
+from trainers.methods.fomaml import fomaml_meta_gradient
 from trainers.methods.maml import maml_meta_gradient
 from trainers.model import PARAM_NAMES, forward, init_params
 from trainers.onnx_export import GraphSpec, Tensors
@@ -162,6 +163,98 @@ def line_reptile_step(inputs: Tensors) -> Tensors:
     return {"path": vmap(path)(x, y), "theta_next": torch.stack(updates)}
 
 
+# Inner steps of the Jacobian-product figure: its slider picks k = 1 .. JACOBIAN_STEPS.
+JACOBIAN_STEPS = 5
+
+
+def _identity_2x2(like: torch.Tensor) -> torch.Tensor:
+    # A constant, not torch.eye: eye decomposes into an in-place fill the ONNX exporter rejects.
+    return torch.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=like.dtype)
+
+
+def _hessian_2x2(loss: Callable[[torch.Tensor], torch.Tensor], point: torch.Tensor) -> torch.Tensor:
+    """The Hessian of a function of two variables at `point`, one reverse pass per row (traceable,
+    unlike jacrev, whose basis comes from torch.eye)."""
+    _, pullback = vjp(grad(loss), point)
+    return torch.stack([pullback(row)[0] for row in _identity_2x2(point)])
+
+
+def _line_running_products(jacobians: torch.Tensor) -> torch.Tensor:
+    """(k, 2, 2) step Jacobians J_0 .. J_{k-1} -> (k, 2, 2) products J_{j-1} ... J_0 for j = 1..k.
+
+    The chain rule composes later steps on the left: d phi_j / d theta = J_{j-1} (d phi_{j-1} / d theta).
+    """
+    products = [jacobians[0]]
+    for jacobian in jacobians[1:]:
+        products.append(jacobian @ products[-1])
+    return torch.stack(products)
+
+
+def line_jacobian_product(inputs: Tensors) -> Tensors:
+    theta, alpha = inputs["theta"], inputs["step_size"]
+    x_train, y_train = inputs["x_train"], inputs["y_train"]
+    x_test, y_test = inputs["x_test"], inputs["y_test"]
+
+    def train_loss(point: torch.Tensor) -> torch.Tensor:
+        return toys.line_loss(toys.as_params(point), x_train, y_train)
+
+    path = toys.line_trajectory(toys.as_params(theta), x_train, y_train, alpha, JACOBIAN_STEPS)
+    path = torch.stack([toys.as_vector(p) for p in path])  # phi_0 = theta, ..., phi_k: (k + 1, 2)
+    # Step j maps phi_j to phi_j - alpha grad L(phi_j); its Jacobian is I - alpha H(phi_j).
+    hessians = torch.stack([_hessian_2x2(train_loss, phi) for phi in path[:-1]])
+    jacobians = _identity_2x2(theta) - alpha * hessians
+
+    # The arrows come from the trainers' own MAML and first-order MAML on this one task, with the
+    # line model as their network. Their meta-loss is the test MSE, twice the toy's loss: halve it.
+    batch = TaskBatch(x_train[None], y_train[None], x_test[None], y_test[None])
+
+    def meta_gradient(method, steps: int) -> torch.Tensor:
+        hp = HyperParams(inner_lr=toys.mse_step_size(alpha), inner_steps=steps)
+        return 0.5 * toys.as_vector(method(toys.as_params(theta), batch, hp, model=toys.line_forward).direction)
+
+    steps = range(1, JACOBIAN_STEPS + 1)
+    test_losses = vmap(lambda point: toys.line_loss(toys.as_params(point), x_test, y_test))(path)
+    return {
+        "path": path,
+        "jacobians": jacobians,
+        "products": _line_running_products(jacobians),
+        "meta_gradient": torch.stack([meta_gradient(maml_meta_gradient, k) for k in steps]),
+        "first_order_meta_gradient": torch.stack([meta_gradient(fomaml_meta_gradient, k) for k in steps]),
+        "test_loss": test_losses,
+    }
+
+
+# --- Quadratic with curvature (the first-order MAML chapter) ----------------------------------
+
+
+def quadratic_curvature(inputs: Tensors) -> Tensors:
+    x, alpha = inputs["x"], inputs["step_size"]
+    a, b, c = inputs["a"], inputs["b"], inputs["c"]
+    curvature = torch.stack([torch.stack([a, b]), torch.stack([b, c])])
+    g = torch.tensor(toys.QUADRATIC_G, dtype=x.dtype)
+
+    def loss(point: torch.Tensor) -> torch.Tensor:
+        return toys.quadratic_loss(point, curvature, g)
+
+    def adapt(point: torch.Tensor) -> torch.Tensor:  # U(x) = x - alpha grad f(x)
+        return point - alpha * grad(loss)(point)
+
+    phi = adapt(x)
+    # A symmetric 2x2 matrix's eigenvalues in closed form (ONNX has no eigensolver), ascending.
+    mean, radius = 0.5 * (a + c), torch.sqrt((0.5 * (a - c)) ** 2 + b**2)
+    return {
+        "curvature": curvature,
+        "eigenvalues": torch.stack([mean - radius, mean + radius]),
+        "gradient": grad(loss)(x),
+        "phi": phi,
+        "first_order_meta_gradient": grad(loss)(phi),
+        # Differentiated through the step, so (I - alpha C) grad f(phi) comes out of the chain rule.
+        "meta_gradient": grad(lambda point: loss(adapt(point)))(x),
+        "loss": loss(x),
+        "loss_after": loss(phi),
+    }
+
+
 # --- Meta-training steps (the comparison chapter meta-trains in the browser) -------------------
 
 # Hyperparameters a meta-step graph takes as inputs, where its method reads them. The others
@@ -242,6 +335,12 @@ def _scalar(value: float) -> torch.Tensor:
 def _line_data(prefixes: tuple[str, ...]) -> tuple[Tensors, dict[str, dict[int, str]]]:
     names = [f"{v}_{p}" if p else v for p in prefixes for v in ("x", "y")]
     return _examples(1, **{n: (_T, _NT) for n in names}), {n: {0: "T", 1: "N"} for n in names}
+
+
+def _one_line_task() -> tuple[Tensors, dict[str, dict[int, str]]]:
+    """One task's train and test points, each of shape (N,)."""
+    names = ("x_train", "y_train", "x_test", "y_test")
+    return _examples(5, **{n: (_NT,) for n in names}), {n: {0: "N"} for n in names}
 
 
 def catalogue() -> dict[str, GraphSpec]:
@@ -345,6 +444,51 @@ def catalogue() -> dict[str, GraphSpec]:
                 f"Reptile on the line-fitting tasks: each task's SGD path theta, phi^(1), ..., phi^({REPTILE_STEPS})"
                 " on its data, and for k = 1.."
                 f"{REPTILE_STEPS} the Reptile update theta + epsilon (mean_i phi_i^(k) - theta)."
+            ),
+        )
+    )
+    one_task, one_task_dims = _one_line_task()
+    specs.append(
+        GraphSpec(
+            name="line_jacobian_product",
+            fn=line_jacobian_product,
+            example_inputs={"theta": torch.tensor([0.4, 0.6]), **one_task, "step_size": _scalar(0.5)},
+            outputs=("path", "jacobians", "products", "meta_gradient", "first_order_meta_gradient", "test_loss"),
+            dynamic=one_task_dims,
+            description=(
+                f"k = 1..{JACOBIAN_STEPS} SGD steps on one line-fitting task's train loss from theta:"
+                f" the path phi_0 = theta, ..., phi_{JACOBIAN_STEPS}; each step's Jacobian I - alpha H(phi_j)"
+                " (H the Hessian of the train loss) for j = 0..4; for each k, their product"
+                " d phi_k / d theta = J_{k-1} ... J_0, the exact meta-gradient d L_test(phi_k) / d theta"
+                " (MAML through k steps) and the first-order one, grad L_test(phi_k); and L_test(phi_k)"
+                " for k = 0..5. Row k - 1 of the per-k outputs belongs to k steps."
+            ),
+        )
+    )
+    specs.append(
+        GraphSpec(
+            name="quadratic_curvature",
+            fn=quadratic_curvature,
+            example_inputs={
+                "x": torch.tensor([0.2, 0.9]),
+                **{k: _scalar(v) for k, v in toys.QUADRATIC_DEFAULTS.items()},
+                "step_size": _scalar(0.5),
+            },
+            outputs=(
+                "curvature",
+                "eigenvalues",
+                "gradient",
+                "phi",
+                "first_order_meta_gradient",
+                "meta_gradient",
+                "loss",
+                "loss_after",
+            ),
+            description=(
+                f"The quadratic f(x) = 1/2 (x - 1/2)^T C (x - 1/2) + g^T x, g = {toys.QUADRATIC_G},"
+                " C = [[a, b], [b, c]]: C, its eigenvalues (ascending), grad f(x), one step"
+                " phi = x - alpha grad f(x), the first-order meta-gradient grad f(phi), the exact one"
+                " (I - alpha C) grad f(phi) = d f(phi) / d x, and f(x), f(phi)."
             ),
         )
     )
