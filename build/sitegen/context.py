@@ -32,7 +32,7 @@ class SiteInputs:
     manifest: "Manifest"
     katex: "KatexRenderer"
     highlight_cache: dict = field(default_factory=dict)
-    figure_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # fallback <img> size
+    figure_pictures: dict[str, str] = field(default_factory=dict)  # figure id -> static picture HTML
 
 
 @dataclass

@@ -1,8 +1,10 @@
-"""`::: figure id`: numbered interactive figures from content/figures.yaml, with static fallbacks.
+"""`::: figure id`: numbered interactive figures from content/figures.yaml, with static pictures.
 
-The registry names each figure's ES module, its JSON params, the Python fallback renderer and
-the models/graphs it needs. The build checks all of that before writing anything, so a typo or a
-missing model file fails the build with the author's line instead of a broken figure.
+The registry names each figure's ES module (static/figures/<module>.js), its JSON params and the
+models/graphs it needs. The build checks all of that before writing anything, so a typo, a
+missing module or a missing model file fails the build with the author's line instead of a
+broken figure. The module draws both the live figure and, at build time, its static picture
+(pictures.py), which the figure's HTML carries inline.
 """
 from __future__ import annotations
 
@@ -21,8 +23,10 @@ from .errors import BuildError
 from .manifest import Manifest, ManifestError
 
 ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-REGISTRY_HINT = ("each entry is `<id>: {module: <name>, params: {...}, fallback: <name>, "
-                 "alt: \"...\", models: [...], graphs: [...]}`")
+MODULE = re.compile(r"^[a-z0-9][a-z0-9_-]*$", re.IGNORECASE)  # as MODULE_NAME in static/js/figures.js
+REGISTRY_HINT = ("each entry is `<id>: {module: <name>, params: {...}, alt: \"...\", "
+                 "models: [...], graphs: [...]}`")
+KEYS = ("module", "params", "alt", "models", "graphs")
 FALLBACK_NOTE = ("This figure is interactive; it needs JavaScript and WebAssembly. "
                  "The picture shows its initial state.")
 
@@ -32,7 +36,6 @@ class FigureSpec:
     id: str
     module: str
     params: dict
-    fallback: str
     alt: str
     models: tuple[str, ...] = ()
     graphs: tuple[str, ...] = ()
@@ -52,7 +55,7 @@ class FigureRegistry:
         return figure_id in self.specs
 
 
-def load_registry(file: Path, display: str, fallback_names: set[str]) -> FigureRegistry:
+def load_registry(file: Path, display: str, figures_dir: Path) -> FigureRegistry:
     if not file.exists():
         return FigureRegistry(file)
     data, lines = yamlfile.load(file)
@@ -72,12 +75,19 @@ def load_registry(file: Path, display: str, fallback_names: set[str]) -> FigureR
             raise fail(f"figure id {figure_id!r} must be lower-case letters, digits, hyphens")
         if not isinstance(entry, dict):
             raise fail(f"figure {figure_id} needs a mapping of settings")
-        for key in ("module", "fallback", "alt"):
+        unknown = sorted(set(map(str, entry)) - set(KEYS))
+        if unknown:
+            raise fail(f"figure {figure_id}: unknown setting `{unknown[0]}` (known: "
+                       f"{', '.join(KEYS)}); the module draws the static picture itself",
+                       unknown[0])
+        for key in ("module", "alt"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise fail(f"figure {figure_id} needs `{key}` (text)", key)
-        if entry["fallback"] not in fallback_names:
-            raise fail(f"figure {figure_id}: no fallback renderer named {entry['fallback']!r} "
-                       f"(known: {', '.join(sorted(fallback_names))})", "fallback")
+        module = entry["module"].strip()
+        if not MODULE.match(module) or not (figures_dir / f"{module}.js").is_file():
+            known = sorted(p.stem for p in figures_dir.glob("*.js")) if figures_dir.is_dir() else []
+            raise fail(f"figure {figure_id}: no module static/figures/{module}.js "
+                       f"(modules there: {', '.join(known) or 'none'})", "module")
         params = entry.get("params") or {}
         if not isinstance(params, dict):
             raise fail(f"figure {figure_id}: `params` must be a mapping", "params")
@@ -87,9 +97,8 @@ def load_registry(file: Path, display: str, fallback_names: set[str]) -> FigureR
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise fail(f"figure {figure_id}: `{key}` must be a list of names", key)
             lists[key] = tuple(value)
-        specs[figure_id] = FigureSpec(figure_id, entry["module"].strip(), params,
-                                      entry["fallback"], entry["alt"].strip(), lists["models"],
-                                      lists["graphs"], line or 0)
+        specs[figure_id] = FigureSpec(figure_id, module, params, entry["alt"].strip(),
+                                      lists["models"], lists["graphs"], line or 0)
     return FigureRegistry(file, specs)
 
 
@@ -153,14 +162,14 @@ def _single_quoted(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;")
 
 
-def figure_open_html(spec: FigureSpec, number: int, root: str,
-                     size: tuple[int, int] | None) -> str:
-    dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
+def figure_open_html(spec: FigureSpec, number: int, picture: str) -> str:
+    """The figure up to its caption: the mount point for the module, and the static picture
+    (the module's own first frame, drawn at build time) that stays until the module mounts."""
     return (f'<figure class="figure" id="fig-{spec.id}" data-figure="{spec.id}" '
             f'data-module="{_attr(spec.module)}" data-params=\'{_single_quoted(spec.params_json)}\'>\n'
             f'<div class="figure-mount"></div>\n'
-            f'<div class="figure-fallback"><img src="{root}figures-static/{spec.id}.svg" '
-            f'alt="{_attr(spec.alt)}"{dims} loading="lazy" decoding="async">\n'
+            f'<div class="figure-fallback"><div class="figure-picture" role="img" '
+            f'aria-label="{_attr(spec.alt)}">{picture}</div>\n'
             f'<p class="fallback-note">{FALLBACK_NOTE}</p></div>\n'
             f'<figcaption><span class="figure-label">Figure {number}.</span> ')
 
@@ -172,33 +181,11 @@ def _render(self, tokens, idx, options, env) -> str:
     ctx = page(env)
     figure_id = token.meta["id"]
     spec = ctx.site.figures.specs[figure_id]
-    return figure_open_html(spec, ctx.figures[figure_id], ctx.root,
-                            ctx.site.figure_sizes.get(figure_id))
+    # The build draws every used figure's picture before rendering; a page rendered on its own
+    # (tests of the Markdown layer) has none, and gets an empty picture.
+    return figure_open_html(spec, ctx.figures[figure_id], ctx.site.figure_pictures.get(figure_id, ""))
 
 
 def figures_plugin(md: MarkdownIt) -> None:
     container_plugin(md, "figure", validate=_validate, render=_render)
     md.core.ruler.push("number_figures", _number_figures)
-
-
-def render_fallback(spec: FigureSpec, models_dir: Path, display: str, cache: dict) -> str:
-    """The figure's static SVG; memoised on the renderer, its params and its files' mtimes."""
-    from .fallbacks import REGISTRY  # imports numpy; only builds with figures pay for it
-
-    files = [models_dir / "manifest.json"] if spec.models or spec.graphs else []
-    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in files if p.exists())
-    key = (spec.fallback, spec.params_json, stamp)
-    if key not in cache:
-        try:
-            cache[key] = REGISTRY[spec.fallback](dict(spec.params), models_dir)
-        except Exception as exc:  # the renderer is author code; report it at the registry entry
-            raise BuildError(f"fallback {spec.fallback!r} of figure {spec.id} failed: "
-                             f"{type(exc).__name__}: {exc}", display, spec.line,
-                             "fix the figure's params in figures.yaml or the renderer in "
-                             "build/sitegen/fallbacks.py") from None
-    return cache[key]
-
-
-def svg_size(svg: str) -> tuple[int, int] | None:
-    match = re.search(r'<svg[^>]*\swidth="(\d+)"[^>]*\sheight="(\d+)"', svg)
-    return (int(match.group(1)), int(match.group(2))) if match else None

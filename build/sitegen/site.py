@@ -2,12 +2,13 @@
 
     read      article.yaml, chapters (front matter), references.bib, figures.yaml, manifest
     parse     every chapter with markdown-it (numbers, citations and all errors found here)
-    typeset   all maths in one KaTeX run; fallback pictures for the figures in use
+    typeset   all maths in one KaTeX run; figures' static pictures, drawn by their own modules
+              in Node (started before parsing, so it runs while pages are parsed)
     render    page bodies, then Jinja templates
     write     into a temporary sibling of the output folder, then swap it in with renames
 
 `Caches` outlives a build in `serve`, so a rebuild after an edit reuses typeset maths, the parsed
-bibliography, highlighted code, fallback pictures and the esbuild bundle.
+bibliography, highlighted code, figure pictures and the esbuild bundle.
 """
 from __future__ import annotations
 
@@ -26,13 +27,14 @@ from .chapters import Chapter, load_chapter
 from .citations import Bibliography, bibliography_html, load_bibliography
 from .config import Article, load_article
 from .context import PageContext, SiteInputs
-from .figures import load_registry, render_fallback, svg_size
+from .figures import load_registry
 from .integrity import check_model_files
 from .listings import Listing, source_page_html
 from .manifest import Manifest
 from .markdown import create_parser, parse, render
 from .maths import KatexRenderer
 from .pages import CSP, Page, bibtex, date_text, navigation, root_for
+from .pictures import PictureCache, figures_named_in
 from .project import Project
 from .templating import render_template as _render_template
 from .xrefs import link_chapters
@@ -50,7 +52,7 @@ class Caches:
     katex: KatexRenderer | None = None
     bibliography: tuple[float, Bibliography] | None = None
     highlight: dict = field(default_factory=dict)
-    fallbacks: dict = field(default_factory=dict)
+    pictures: PictureCache | None = None
     bundler: assets.Bundler | None = None
     jinja: jinja2.Environment | None = None
 
@@ -58,6 +60,7 @@ class Caches:
         self.md = create_parser()
         self.katex = KatexRenderer(self.project.node_modules)
         self.bundler = assets.Bundler(self.project)
+        self.pictures = PictureCache(self.project)
         self.jinja = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self.project.templates),
             autoescape=jinja2.select_autoescape(["html", "xml"]),
@@ -104,22 +107,17 @@ def read_inputs(project: Project, caches: Caches) -> tuple[Article, list[Chapter
     article = load_article(project)
     chapters = [load_chapter(project.content, slug) for slug in article.chapters]
     caches.katex.set_macros(article.macros)
-    fallback_names = _fallback_names()
     figures_file = project.content / "figures.yaml"
     inputs = SiteInputs(
         project=project,
         bibliography=caches.bib(project.content / "references.bib"),
-        figures=load_registry(figures_file, project.display(figures_file), fallback_names),
+        figures=load_registry(figures_file, project.display(figures_file),
+                              project.static / "figures"),
         manifest=Manifest(project.models / "manifest.json"),
         katex=caches.katex,
         highlight_cache=caches.highlight,
     )
     return article, chapters, inputs
-
-
-def _fallback_names() -> set[str]:
-    from .fallbacks import REGISTRY
-    return set(REGISTRY)
 
 
 def build(project: Project, out: Path, caches: Caches | None = None,
@@ -135,24 +133,28 @@ def build(project: Project, out: Path, caches: Caches | None = None,
         article, chapters, inputs = read_inputs(project, caches)
         if base_url is not None:
             article = dataclasses.replace(article, url=base_url.rstrip("/") + "/" if base_url else "")
+        # Node draws the pictures of the figures the chapters name while they are parsed.
+        caches.pictures.start(inputs.figures, figures_named_in([c.body for c in chapters]))
         parsed = [_parse(caches, inputs, chapter) for chapter in chapters]
         link_chapters([(p.chapter, p.env["page"]) for p in parsed])
         # After parsing, so that a figure's missing model file is reported at the figure.
         check_model_files(inputs.manifest, project.display)
         caches.katex.render_pending()
-        figure_svgs = _fallbacks(inputs, parsed, caches)
+        used = sorted({fid for p in parsed for fid in p.env["page"].figures})
+        inputs.figure_pictures.update(caches.pictures.pictures(inputs.figures, used))
         pages = _render_pages(caches, article, parsed, inputs)
         tmp = out.with_name(f"{out.name}.tmp-{uuid.uuid4().hex[:8]}")
         try:
             tmp.mkdir(parents=True)
             caches.bundler.finish(tmp)
-            _write_site(caches, project, article, pages, parsed, figure_svgs, tmp)
+            _write_site(caches, project, article, pages, parsed, tmp)
             _swap(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     finally:
         caches.bundler.cancel()
+        caches.pictures.cancel()
     return BuildResult(out, [p.path for p in pages], time.perf_counter() - started)
 
 
@@ -161,19 +163,6 @@ def _parse(caches: Caches, inputs: SiteInputs, chapter: Chapter) -> _Parsed:
                       root="../", ids=set(TEMPLATE_IDS))
     tokens, env = parse(caches.md, chapter.body, ctx)
     return _Parsed(chapter, tokens, env)
-
-
-def _fallbacks(inputs: SiteInputs, parsed: list[_Parsed], caches: Caches) -> dict[str, str]:
-    used = sorted({fid for p in parsed for fid in p.env["page"].figures})
-    svgs = {}
-    display = inputs.project.display(inputs.figures.file)
-    for figure_id in used:
-        spec = inputs.figures.specs[figure_id]
-        svgs[figure_id] = render_fallback(spec, inputs.project.models, display, caches.fallbacks)
-        size = svg_size(svgs[figure_id])
-        if size:
-            inputs.figure_sizes[figure_id] = size
-    return svgs
 
 
 def _stylesheets(body: str) -> list[str]:
@@ -258,7 +247,7 @@ class _ArticleView:
 
 
 def _write_site(caches: Caches, project: Project, article: Article, pages: list[Page],
-                parsed: list[_Parsed], figure_svgs: dict[str, str], out: Path) -> None:
+                parsed: list[_Parsed], out: Path) -> None:
     titles = {p.chapter.slug: (p.chapter.title, p.chapter.description, p.chapter.in_preparation)
               for p in parsed}
     has_js = caches.bundler.has("js/main.js")
@@ -280,8 +269,6 @@ def _write_site(caches: Caches, project: Project, article: Article, pages: list[
                     stylesheets=["assets/site.css"])
         _write(out, path, _render_template(jinja, "source.html",
                                            _context(caches, article, page, titles, has_js)))
-    for figure_id, svg in sorted(figure_svgs.items()):
-        _write(out, f"figures-static/{figure_id}.svg", svg)
     sitemap_paths = [p.url_path or ("" if article.url else "./")
                      for p in pages if p.kind in ("index", "chapter")]
     _write(out, "sitemap.xml", _render_template(jinja, "sitemap.xml", {
@@ -289,4 +276,3 @@ def _write_site(caches: Caches, project: Project, article: Article, pages: list[
     _write(out, "robots.txt", _render_template(jinja, "robots.txt", {"article": article}))
     assets.copy_static(project, out)
     assets.vendor(project, out)
-

@@ -9,6 +9,9 @@
 // params: {dataset = "maml", grid = 31 (points per axis; the one graph run at mount grows with
 //          its square, and 31 keeps a mount under a second), step_size = 0.25 (alpha of the
 //          fine-tuning steps), m = 0 (initial slider position)}
+//
+// mount() and picture() are one function: the static picture is the first frame without the
+// slider.
 
 import { controlRow, slider, statusLine } from "./lib/controls.js";
 import { createLandscape } from "./lib/landscape.js";
@@ -43,7 +46,16 @@ function gridIndex(plane, n, a, b) {
   return at(b, plane.b) * n + at(a, plane.a);
 }
 
+/** The static picture: the figure's first frame, drawn by the same code as the page's. */
+export async function picture(element, params, runtime) {
+  await build(element, params, runtime, { interactive: false });
+}
+
 export async function mount(element, params, runtime) {
+  return build(element, params, runtime, { interactive: true });
+}
+
+async function build(element, params, runtime, { interactive }) {
   const settings = { ...DEFAULTS, ...params };
   // Data, runtime and both graphs load in parallel (sessions wait for the runtime themselves).
   const [dataset, ...sessions] = await Promise.all([
@@ -89,8 +101,8 @@ export async function mount(element, params, runtime) {
   Object.assign(main.element.style, { flex: "2 1 20rem", minWidth: "0" });
   const minimum = main.marker("minimum of the accumulated loss", 2);
 
-  const controls = controlRow(element);
-  const readout = statusLine(element);
+  const controls = interactive ? controlRow(element) : null;
+  const readout = statusLine(element, { className: "figure-status figure-readout", live: interactive });
   const state = { m: settings.m };
 
   /** Repaint for step count m from the stored graph output (no graph runs here). */
@@ -112,16 +124,19 @@ export async function mount(element, params, runtime) {
     });
   }
 
-  slider(controls, {
-    label: "Fine-tuning steps m",
-    min: 0,
-    max: steps,
-    step: 1,
-    value: state.m,
-    format: (m) => String(m),
-    onInput: show,
-  });
+  if (interactive) {
+    slider(controls, {
+      label: "Fine-tuning steps m",
+      min: 0,
+      max: steps,
+      step: 1,
+      value: state.m,
+      format: (m) => String(m),
+      onInput: show,
+    });
+  }
   show(Math.min(Math.max(state.m, 0), steps));
+  if (!interactive) return null;
 
   const api = {
     /** For tests and benchmarks: what is drawn, with the inputs it was computed from. */

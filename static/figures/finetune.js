@@ -7,10 +7,13 @@
 //
 // params: {model: "pretrained" | "maml", compare: null | "pretrained", amplitude, phase,
 //          samples: [x…] (initial support positions), steps (initial number of steps),
+//          preview_steps (steps already taken when the figure opens: its first frame, and so its
+//          static picture, shows the fine-tuned curve; Reset goes back to step 0),
 //          step_size (alpha, 0.01), max_samples (10), seed (for "random samples")}
 //
 // All maths runs in the graphs (./finetune/compute.js); this file holds state and wiring. The state
-// the figure computed is exposed as `element.figureState` for the browser tests.
+// the figure computed is exposed as `element.figureState` for the browser tests. mount() and
+// picture() are one function: the picture is the first frame without the controls.
 
 import { createComputer, X_RANGE } from "./finetune/compute.js";
 import { createSinusoidPlot } from "./finetune/plot.js";
@@ -25,6 +28,7 @@ const DEFAULTS = {
   phase: 0.6,
   samples: [-3.6, -1.8, 0.3, 1.9, 4.2],
   steps: 10,
+  preview_steps: 0,
   step_size: 0.01,
   max_samples: 10,
   seed: 1,
@@ -40,7 +44,16 @@ const labelOf = (model) => LABELS[model] ?? `${model} model`;
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function mount(element, rawParams, runtime) {
+/** The static picture: the figure's first frame, drawn by the same code as the page's. */
+export async function picture(element, params, runtime) {
+  await build(element, params, runtime, { interactive: false });
+}
+
+export async function mount(element, params, runtime) {
+  return build(element, params, runtime, { interactive: true });
+}
+
+async function build(element, rawParams, runtime, { interactive }) {
   const params = { ...DEFAULTS, ...rawParams };
   const modelLabel = labelOf(params.model);
   const compareLabel = params.compare ? `${labelOf(params.compare)}, fine-tuned on the same samples` : "";
@@ -73,67 +86,74 @@ export async function mount(element, rawParams, runtime) {
   };
   let generation = 0; // bumped by every change; a computation whose generation is stale stops
   const random = seededRandom(params.seed);
-  const reducedMotion = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
+  const reducedMotion = globalThis.window?.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
 
-  // ---- layout ----
+  // ---- layout: controls (page only) around the picture's plot and readout ----
   const root = document.createElement("div");
   root.className = "finetune-figure";
-  const targetRow = controlRow(root);
+  const targetRow = interactive ? controlRow(root) : null;
   const view = createSinusoidPlot(root, {
     modelLabel,
     compareLabel,
+    interactive,
     onAdd: (x) => addSample(x),
     onRemove: (i) => removeSample(i),
   });
-  const sampleRow = controlRow(root);
-  const runRow = controlRow(root);
-  const status = statusLine(root);
-  const readout = createReadout(root, { modelLabel, compareLabel: labelOf(params.compare ?? "") });
-
-  slider(targetRow, {
-    label: "Amplitude A",
-    ...AMPLITUDE,
-    value: state.amplitude,
-    format: (v) => v.toFixed(1),
-    onInput: (v) => setTarget(v, state.phase),
-  });
-  slider(targetRow, {
-    label: "Phase φ",
-    ...PHASE,
-    value: state.phase,
-    format: (v) => `${v.toFixed(2)} (${(v / Math.PI).toFixed(2)}π)`,
-    onInput: (v) => setTarget(state.amplitude, v),
-  });
-  const kSelect = select(sampleRow, {
-    label: "K",
-    options: Array.from({ length: params.max_samples }, (_, i) => ({ value: i + 1, label: String(i + 1) })),
-    value: Math.min(5, params.max_samples),
-  });
-  button(sampleRow, { label: "Random samples", onClick: () => randomSamples(Number(kSelect.value)) });
-  button(sampleRow, { label: "Remove all samples", onClick: () => setSamples([], "All samples removed.") });
-  slider(runRow, {
-    label: "Steps",
-    min: 1,
-    max: MAX_STEPS,
-    step: 1,
-    value: state.steps,
-    onInput: (v) => {
-      state.steps = v;
-    },
-  });
-  const runButton = button(runRow, { label: "Fine-tune", onClick: () => fineTune() });
-  button(runRow, { label: "Reset", onClick: () => reset("Back at the meta-initialisation.") });
-  if (params.compare) {
-    checkbox(runRow, {
-      label: `Compare with the ${labelOf(params.compare)}`,
-      onChange: (on) => setCompare(on),
-    });
-  }
+  const sampleRow = interactive ? controlRow(root) : null;
+  const runRow = interactive ? controlRow(root) : null;
+  const status = interactive ? statusLine(root) : { set() {} };
+  const readout = createReadout(root, { modelLabel, compareLabel: labelOf(params.compare ?? ""), live: interactive });
+  let runButton = null;
+  if (interactive) runButton = addControls();
   element.replaceChildren(root);
+
+  function addControls() {
+    slider(targetRow, {
+      label: "Amplitude A",
+      ...AMPLITUDE,
+      value: state.amplitude,
+      format: (v) => v.toFixed(1),
+      onInput: (v) => setTarget(v, state.phase),
+    });
+    slider(targetRow, {
+      label: "Phase φ",
+      ...PHASE,
+      value: state.phase,
+      format: (v) => `${v.toFixed(2)} (${(v / Math.PI).toFixed(2)}π)`,
+      onInput: (v) => setTarget(state.amplitude, v),
+    });
+    const kSelect = select(sampleRow, {
+      label: "K",
+      options: Array.from({ length: params.max_samples }, (_, i) => ({ value: i + 1, label: String(i + 1) })),
+      value: Math.min(5, params.max_samples),
+    });
+    button(sampleRow, { label: "Random samples", onClick: () => randomSamples(Number(kSelect.value)) });
+    button(sampleRow, { label: "Remove all samples", onClick: () => setSamples([], "All samples removed.") });
+    slider(runRow, {
+      label: "Steps",
+      min: 1,
+      max: MAX_STEPS,
+      step: 1,
+      value: state.steps,
+      onInput: (v) => {
+        state.steps = v;
+      },
+    });
+    const run = button(runRow, { label: "Fine-tune", onClick: () => fineTune() });
+    button(runRow, { label: "Reset", onClick: () => reset("Back at the meta-initialisation.") });
+    if (params.compare) {
+      checkbox(runRow, {
+        label: `Compare with the ${labelOf(params.compare)}`,
+        onChange: (on) => setCompare(on),
+      });
+    }
+    return run;
+  }
 
   // ---- state changes ----
   function setBusy(busy) {
     state.busy = busy;
+    if (!interactive) return;
     element.dataset.busy = String(busy);
     runButton.setAttribute("aria-busy", String(busy));
   }
@@ -145,7 +165,7 @@ export async function mount(element, rawParams, runtime) {
       mse: state.mse,
       compareMse: state.compareOn ? state.compareMse : null,
     });
-    element.dataset.step = String(state.step);
+    if (interactive) element.dataset.step = String(state.step);
   }
 
   /** Back to the meta-initialisation (and the comparison model's), for the current target. */
@@ -237,7 +257,7 @@ export async function mount(element, rawParams, runtime) {
    * Fine-tune from the meta-initialisation for the chosen number of steps, one graph call per
    * step (per model), drawing after each. Resolves true when it ran to the end.
    */
-  async function fineTune({ animate = true, steps = state.steps } = {}) {
+  async function fineTune({ animate = true, steps = state.steps, quiet = false } = {}) {
     if (state.xs.length === 0) {
       status.set(
         "There are no samples to fine-tune on. Add some first: click or tap the plot, press Enter on the focused plot, or use “Random samples”.",
@@ -270,10 +290,22 @@ export async function mount(element, rawParams, runtime) {
       if (delay) await sleep(delay);
       if (mine !== generation) return false;
     }
-    status.set(`Done: ${plural(steps, "step")} of SGD with α = ${params.step_size} on ${plural(xs.length, "sample")}.`);
+    if (!quiet) status.set(`Done: ${plural(steps, "step")} of SGD with α = ${params.step_size} on ${plural(xs.length, "sample")}.`);
     setBusy(false);
     return true;
   }
+
+  // The first frame: the default samples, then the preview steps (if any), taken at once.
+  computer.setTarget(state.amplitude, state.phase);
+  const placed = `${plural(state.xs.length, "sample")} placed. Press “Fine-tune” to take the chosen number of steps.`;
+  await setSamples(state.xs, placed);
+  if (params.preview_steps > 0) {
+    const chosen = state.steps;
+    await fineTune({ animate: false, steps: Math.min(params.preview_steps, MAX_STEPS), quiet: true });
+    state.steps = chosen; // the Steps slider keeps its value
+    render();
+  }
+  if (!interactive) return null;
 
   // ---- the figure's computed state, for tests ----
   const arrays = (p) => Object.fromEntries(Object.entries(p).map(([n, a]) => [n, Array.from(a)]));
@@ -298,9 +330,6 @@ export async function mount(element, rawParams, runtime) {
       busy: state.busy,
     }),
   });
-
-  computer.setTarget(state.amplitude, state.phase);
-  await setSamples(state.xs, `${plural(state.xs.length, "sample")} placed. Press “Fine-tune” to take the chosen number of steps.`);
 
   // Driving the figure without the pointer, for the benchmark (1,000 runs without animation).
   const api = { fineTune, reset, setSamples: (xs) => setSamples(xs, "") };

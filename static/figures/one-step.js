@@ -9,11 +9,14 @@
 //
 // params: {dataset = "maml", grid = 41, theta = [0.8, 0.2], step_size = 0.5 (alpha),
 //          meta_step_size = 0.5 (beta), key_step = 0.01 (theta per arrow key)}
+//
+// mount() and picture() are one function: the static picture is the first frame without the
+// controls and with no input wired.
 
 import { button, controlRow, slider, statusLine } from "./lib/controls.js";
 import { createHandle } from "./lib/handle.js";
 import { createLandscape, landscapeRow } from "./lib/landscape.js";
-import { arrow, setArrow } from "./lib/svg.js";
+import { arrow } from "./lib/plot.js";
 import { disposeAll, lineDataset, planeGrid, sampleTensors } from "./lib/toys.js";
 
 const DEFAULTS = { dataset: "maml", grid: 41, theta: [0.8, 0.2], step_size: 0.5, meta_step_size: 0.5, key_step: 0.01 };
@@ -72,7 +75,16 @@ function createStepper(runtime, session, data, metaStepSize, onResult) {
   };
 }
 
+/** The static picture: the figure's first frame, drawn by the same code as the page's. */
+export async function picture(element, params, runtime) {
+  await build(element, params, runtime, { interactive: false });
+}
+
 export async function mount(element, params, runtime) {
+  return build(element, params, runtime, { interactive: true });
+}
+
+async function build(element, params, runtime, { interactive }) {
   const settings = { ...DEFAULTS, ...params };
   // Data, runtime and both graphs load in parallel (sessions wait for the runtime themselves).
   const [dataset, landscapeSession, session] = await Promise.all([
@@ -98,10 +110,10 @@ export async function mount(element, params, runtime) {
     });
     map.draw({ values: landscapes.subarray(i * G, (i + 1) * G), nx: n, ny: n });
     map.marker(`minimum of task ${i + 1}`, 2).set(task.a, task.b);
-    const arrows = map.plot.layer("arrows");
-    const line = arrow(map.plot, arrows, state.theta[0], state.theta[1], state.theta[0], state.theta[1], { series: 3 });
-    line.dataset.task = String(i);
+    const line = arrow(map.plot, map.plot.layer("arrows"), { series: 3 });
+    line.node.dataset.task = String(i);
     const handle = createHandle(map.plot, map.plot.layer("handles"), {
+      interactive,
       x: state.theta[0],
       y: state.theta[1],
       label: `θ, the shared starting point (task ${i + 1} panel)`,
@@ -113,22 +125,29 @@ export async function mount(element, params, runtime) {
     return { map, line, handle };
   });
 
-  const controls = controlRow(element);
-  const alphaSlider = slider(controls, {
-    label: "Inner step size α",
-    ...ALPHA_RANGE,
-    value: state.alpha,
-    format: (v) => v.toFixed(2),
-    onInput: (v) => {
-      state.alpha = v;
-      stepper.request(state.theta, state.alpha);
-    },
-  });
-  const buttons = controlRow(element);
-  const stepButton = button(buttons, { label: "Take a MAML step", onClick: () => mamlSteps(1) });
-  const tenButton = button(buttons, { label: "Take 10 MAML steps", onClick: () => mamlSteps(10) });
-  const resetButton = button(buttons, { label: "Reset", onClick: reset });
-  const readout = statusLine(element);
+  // Controls (page only) under the maps, then the readout of the numbers the graph computed.
+  const controls = interactive ? controlRow(element) : null;
+  const buttons = interactive ? controlRow(element) : null;
+  const readout = statusLine(element, { className: "figure-status figure-readout", live: interactive });
+  let alphaSlider = null;
+  let stepButtons = [];
+  if (interactive) {
+    alphaSlider = slider(controls, {
+      label: "Inner step size α",
+      ...ALPHA_RANGE,
+      value: state.alpha,
+      format: (v) => v.toFixed(2),
+      onInput: (v) => {
+        state.alpha = v;
+        stepper.request(state.theta, state.alpha);
+      },
+    });
+    stepButtons = [
+      button(buttons, { label: "Take a MAML step", onClick: () => mamlSteps(1) }),
+      button(buttons, { label: "Take 10 MAML steps", onClick: () => mamlSteps(10) }),
+      button(buttons, { label: "Reset", onClick: reset }),
+    ];
+  }
 
   const stepper = createStepper(runtime, session, data, settings.meta_step_size, show);
 
@@ -147,7 +166,7 @@ export async function mount(element, params, runtime) {
     state.result = result;
     const [a, b] = result.theta;
     panels.forEach((panel, i) => {
-      setArrow(panel.map.plot, panel.line, a, b, result.phi[2 * i], result.phi[2 * i + 1]);
+      panel.line.set(a, b, result.phi[2 * i], result.phi[2 * i + 1]);
     });
     const perTask = Array.from(result.task_losses_after, (v) => v.toFixed(4)).join(" + ");
     readout.set(
@@ -169,7 +188,7 @@ export async function mount(element, params, runtime) {
 
   function setBusy(busy) {
     state.busy = busy;
-    for (const node of [stepButton, tenButton, resetButton]) node.disabled = busy;
+    for (const node of stepButtons) node.disabled = busy;
   }
 
   /** Move theta to the graph's theta_next, `count` times, showing each step. */
@@ -196,6 +215,10 @@ export async function mount(element, params, runtime) {
   }
 
   await setTheta(state.theta);
+  if (!interactive) {
+    disposeAll(data);
+    return null;
+  }
 
   const api = {
     /** For tests and benchmarks: the graph's last inputs and outputs, and the arrows drawn. */
@@ -208,13 +231,12 @@ export async function mount(element, params, runtime) {
       metaLoss: state.result.meta_loss[0],
       thetaNext: Array.from(state.result.theta_next),
       steps: state.steps,
-      arrows: panels.map(({ map, line }) => ({
-        inner: map.plot.inner,
-        x1: Number(line.getAttribute("x1")),
-        y1: Number(line.getAttribute("y1")),
-        x2: Number(line.getAttribute("x2")),
-        y2: Number(line.getAttribute("y2")),
-      })),
+      arrows: panels.map(({ map, line }) => {
+        // The arrow runs from theta to phi_i: its data end points, as drawn.
+        const [x1, y1] = line.node.dataset.from.split(",").map(Number);
+        const [x2, y2] = line.node.dataset.to.split(",").map(Number);
+        return { inner: map.plot.inner, x1: map.plot.x(x1), y1: map.plot.y(y1), x2: map.plot.x(x2), y2: map.plot.y(y2) };
+      }),
     }),
     /** Resolves when every requested computation has been drawn. */
     idle: async () => {

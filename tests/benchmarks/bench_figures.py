@@ -1,10 +1,14 @@
 """Figure benchmarks in Debian's chromium: prints each number next to its target, asserts nothing.
 
     .venv/bin/python tests/benchmarks/bench_figures.py [--site DIR] [--only NAME ...]
+                                                      [--reference COMMIT | --no-reference]
 
 Builds the site (or uses --site / ARTICLE_SITE_DIR), serves it on 127.0.0.1 under a sub-path with
 ordinary HTTP caching (so a second visit finds the runtime and models cached, as a reader's
-browser would), and runs every registered measurement.
+browser would), and runs every registered measurement. Each measurement also runs, in the same
+browser and the same run, on a reference build of an older commit (default REFERENCE_COMMIT, the
+last one whose figures were drawn a second time in Python), and each line prints both numbers
+and their ratio.
 
 Plug-ins: a measurement is a function `(bench: Bench) -> list[Result]` registered with
 `@measurement("name")`, either in this file or in a sibling module `bench_figures_<name>.py`
@@ -35,6 +39,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--disable-quic",
                  "--enable-precise-memory-info"]
 SUB_PATH = "/maml/"
+# The site before "figures draw once" (Python fallback pictures, hand-written plotting).
+REFERENCE_COMMIT = "09d780d"
 
 
 @dataclass
@@ -45,9 +51,13 @@ class Result:
     target: str  # e.g. "<= 1000 ms"
     ok: bool | None = None  # None: no target to meet (informative)
 
-    def line(self) -> str:
+    def line(self, reference: "Result | None" = None) -> str:
         verdict = {True: "ok", False: "OVER", None: ""}[self.ok]
-        return f"  {self.name:<58} {self.value:>10.3f} {self.unit:<4} target {self.target:<12} {verdict}"
+        text = f"  {self.name:<58} {self.value:>10.3f} {self.unit:<4} target {self.target:<12} {verdict:<4}"
+        if reference is not None:
+            ratio = self.value / reference.value if reference.value else float("nan")
+            text += f"  reference {reference.value:>10.3f}  new/reference {ratio:5.2f}"
+        return text
 
 
 Measurement = Callable[["Bench"], list[Result]]
@@ -98,6 +108,23 @@ def build_site() -> Path:
     article = Path(sys.executable).with_name("article")
     subprocess.run([str(article), "build", "--out", str(out)], check=True, cwd=ROOT)
     return out
+
+
+def build_reference(commit: str) -> Path:
+    """The site as `commit` built it, from a detached git worktree of that commit (its own
+    builder, run from the worktree; the npm packages are this checkout's, which are a superset)."""
+    tree = Path(tempfile.mkdtemp(prefix="bench-reference-")) / "tree"
+    subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(tree), commit],
+                   check=True, cwd=ROOT)
+    try:
+        (tree / "node_modules").symlink_to(ROOT / "node_modules")
+        out = tree.parent / "_site"
+        env = {**os.environ, "PYTHONPATH": f"{tree / 'build'}{os.pathsep}{tree}"}
+        subprocess.run([sys.executable, "-m", "sitegen.cli", "build", "--out", str(out)],
+                       check=True, cwd=tree, env=env)
+        return out
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
 
 
 # ---- the browser side ---------------------------------------------------------------------------
@@ -261,25 +288,35 @@ def main() -> int:
     parser.add_argument("--site", type=Path, default=os.environ.get("ARTICLE_SITE_DIR"),
                         help="an existing build (default: build one)")
     parser.add_argument("--only", nargs="*", help="run only these measurements")
+    parser.add_argument("--reference", default=REFERENCE_COMMIT,
+                        help=f"commit to compare with (default {REFERENCE_COMMIT})")
+    parser.add_argument("--no-reference", action="store_true", help="measure this build only")
     args = parser.parse_args()
     load_plugins()
     site = Path(args.site) if args.site else build_site()
-    httpd, base_url = serve(site)
+    reference = None if args.no_reference else build_reference(args.reference)
+    servers = [serve(site)] + ([serve(reference)] if reference else [])
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        bench = Bench(browser, base_url, site)
+        benches = [Bench(browser, url, folder) for (_, url), folder in zip(servers, [site, reference])]
+        if reference:
+            print(f"each line: this build, then the reference build of {args.reference}")
         for name, function in REGISTRY.items():
             if args.only and name not in args.only:
                 continue
             print(f"{name}:", flush=True)
-            for result in function(bench):
-                print(result.line(), flush=True)
-        if bench.errors:
-            print("console errors:\n  " + "\n  ".join(bench.errors))
+            results = function(benches[0])
+            old = {r.name: r for r in function(benches[1])} if reference else {}
+            for result in results:
+                print(result.line(old.get(result.name)), flush=True)
+        for bench in benches:
+            if bench.errors:
+                print(f"console errors ({bench.site}):\n  " + "\n  ".join(bench.errors))
         browser.close()
-    httpd.shutdown()
+    for httpd, _ in servers:
+        httpd.shutdown()
     return 0
 
 

@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sitegen.fallback_finetune import fine_tune, finetune
-
 from .conftest import page_url_path
+from .reference import fine_tune
 
 ATOL = 1e-5
 PARAM_NAMES = ("w1", "b1", "w2", "b2", "w3", "b3")
@@ -100,8 +99,10 @@ def test_fine_tuning_matches_python(page, server, site_dir, pages_with):
     figure, mount = open_figure(page, server, pages_with, "finetune-pretrained")
     params = figure_params(figure)
     initial = state(mount)
-    assert initial["model"] == params["model"] and initial["step"] == 0
+    # The figure opens with the preview steps taken (its first frame is its static picture).
+    assert initial["model"] == params["model"] and initial["step"] == params["preview_steps"]
     assert initial["samples"]["x"] == pytest.approx(params["samples"])
+    assert_matches(initial, reference(site_dir, params["model"], initial, params["preview_steps"]))
     st = fine_tune_now(page, mount, 4)
     assert len(st["mse"]) == 5 and len(st["supportLoss"]) == 4
     assert_matches(st, reference(site_dir, params["model"], st, 4))
@@ -195,7 +196,7 @@ def test_compare_with_the_pretrained_model(page, server, site_dir, pages_with):
     st = fine_tune_now(page, mount, 3)
     assert_matches(st, reference(site_dir, params["model"], st, 3))
     compare_line = mount.locator(".fig-series-4").first
-    assert not compare_line.get_attribute("points")
+    assert not compare_line.get_attribute("d")
 
     # Switching the comparison on brings the other model to the same step on the same samples.
     mount.get_by_label(f"Compare with the").check()
@@ -204,7 +205,7 @@ def test_compare_with_the_pretrained_model(page, server, site_dir, pages_with):
     st = state(mount)
     assert_matches(st, reference(site_dir, params["compare"], st, 3),
                    params_key="compareParams", mse_key="compareMse")
-    assert compare_line.get_attribute("points")
+    assert compare_line.get_attribute("d")
 
     # Fine-tuning again runs both models side by side, step by step.
     st = fine_tune_now(page, mount, 2)
@@ -215,7 +216,7 @@ def test_compare_with_the_pretrained_model(page, server, site_dir, pages_with):
 
     mount.get_by_label("Compare with the").uncheck()
     wait_idle(mount)
-    assert not compare_line.get_attribute("points")
+    assert not compare_line.get_attribute("d")
 
 
 def test_works_with_storage_blocked_and_in_dark_mode(new_page, server, pages_with):
@@ -232,19 +233,3 @@ def test_works_with_storage_blocked_and_in_dark_mode(new_page, server, pages_wit
     assert palette == "#5aa7e8", "dark palette not in force"
     assert stroke == "rgb(90, 167, 232)", stroke
     fine_tune_now(page, mount, 1)
-
-
-@pytest.mark.parametrize("figure_id", ["finetune-pretrained", "finetune-maml"])
-def test_fallback_picture_is_deterministic_and_shows_the_initial_state(site_dir, figure_id):
-    """The build's picture is what the renderer draws from the same params, byte for byte, and
-    its legend quotes the MSE the graphs give before and after the default steps."""
-    page = next(p for p in site_dir.rglob("*.html")
-                if f'data-figure="{figure_id}"' in p.read_text(encoding="utf-8"))
-    # The params as the page hands them to the module (the registry's, after the build).
-    match = re.search(rf"data-figure=\"{figure_id}\"[^>]*data-params='([^']*)'",
-                      page.read_text(encoding="utf-8"))
-    params = json.loads(html.unescape(match.group(1)))
-    built = (site_dir / "figures-static" / f"{figure_id}.svg").read_text(encoding="utf-8")
-    assert finetune(params, site_dir / "models") == built
-    ref = fine_tune(site_dir / "models", params)
-    assert f"MSE {ref['mse'][0]:.3g}" in built and f"MSE {ref['mse'][-1]:.3g}" in built

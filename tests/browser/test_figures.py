@@ -139,9 +139,10 @@ def test_without_javascript_the_picture_shows(new_page, demo):
     page.goto(demo.server.url(demo.page))
     figure = page.locator(DEMO_FIGURE).first
     figure.scroll_into_view_if_needed()
-    picture = figure.locator(".figure-fallback img")
+    picture = figure.locator(".figure-fallback .figure-picture svg")
     assert picture.is_visible()
-    assert picture.evaluate("img => img.complete && img.naturalWidth > 0"), "fallback picture missing"
+    assert picture.bounding_box()["height"] > 100, "fallback picture missing"
+    assert figure.locator(".figure-picture path.prediction").get_attribute("d"), "no prediction drawn"
     assert "JavaScript" in figure.locator(".fallback-note").inner_text()
 
 
@@ -152,7 +153,7 @@ def test_without_webassembly_the_picture_stays_with_its_reason(new_page, demo):
     figure = page.locator(DEMO_FIGURE).first
     figure.scroll_into_view_if_needed()
     page.wait_for_selector(f"{DEMO_FIGURE}[data-state=failed]")
-    assert figure.locator(".figure-fallback img").is_visible()
+    assert figure.locator(".figure-fallback .figure-picture svg").is_visible()
     note = figure.locator(".fallback-note").inner_text()
     assert "WebAssembly" in note and note.count(".") == 1, note
     assert figure.locator(".figure-mount > *").count() == 0

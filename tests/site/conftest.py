@@ -62,13 +62,13 @@ class Renderer:
     """Parse and render one Markdown page against the fixture inputs."""
 
     def __init__(self, project: Project, katex: KatexRenderer) -> None:
-        from sitegen.fallbacks import REGISTRY
         self.project = project
         self.md = create_parser()
         self.inputs = SiteInputs(
             project=project,
             bibliography=load_bibliography(project.content / "references.bib"),
-            figures=load_registry(project.content / "figures.yaml", "figures.yaml", set(REGISTRY)),
+            figures=load_registry(project.content / "figures.yaml", "figures.yaml",
+                                  project.static / "figures"),
             manifest=Manifest(project.models / "manifest.json"),
             katex=katex)
 

@@ -21,7 +21,7 @@ def tree_digest(root: Path) -> dict[str, str]:
 def test_every_page_exists(built_site):
     for rel in ["index.html", "404.html", "alpha/index.html", "beta/index.html",
                 "gamma/index.html", "sitemap.xml", "robots.txt", "favicon.svg",
-                "source/trainers/model.py.html", "figures-static/sinusoid-demo.svg",
+                "source/trainers/model.py.html",
                 "models/manifest.json", "models/sinusoid_predict.onnx"]:
         assert (built_site / rel).is_file(), rel
 

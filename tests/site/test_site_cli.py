@@ -41,6 +41,7 @@ def test_build_error_exits_2_with_message(tmp_path, capsys):
 
 
 def test_site_commands_do_not_import_torch():
-    code = ("import sys, sitegen.cli, sitegen.site, sitegen.serve, sitegen.fallbacks;"
-            "sys.exit('torch' in sys.modules or 'trainers.train' in sys.modules)")
+    code = ("import sys, sitegen.cli, sitegen.site, sitegen.serve, sitegen.pictures;"
+            "sys.exit('torch' in sys.modules or 'trainers.train' in sys.modules"
+            " or 'onnxruntime' in sys.modules or 'numpy' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

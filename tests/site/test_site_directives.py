@@ -1,4 +1,4 @@
-"""Directives: figures (registry, numbering, fallbacks, model checks), listings, manifest values."""
+"""Directives: figures (registry, numbering, model checks), listings, manifest values."""
 from __future__ import annotations
 
 import json
@@ -29,7 +29,8 @@ def test_figure_html_follows_the_contract(md):
     assert json.loads(params.replace("&quot;", '"')) == {
         "graph": "sinusoid_predict", "model": "maml", "amplitude": 2.0, "phase": 0.5}
     assert '<div class="figure-mount"></div>' in html
-    assert '<div class="figure-fallback"><img src="../figures-static/sinusoid-demo.svg"' in html
+    assert ('<div class="figure-fallback"><div class="figure-picture" role="img" '
+            'aria-label="The model&#x27;s prediction on [-5, 5] next to a target sinusoid.">') in html
     assert '<p class="fallback-note">This figure is interactive' in html
     assert '<figcaption><span class="figure-label">Figure 1.</span> Caption with <span class="katex">' in html
     assert "<p>Caption" not in html  # a one-paragraph caption reads inline
@@ -57,38 +58,24 @@ def test_missing_model_file_is_an_error(project, tmp_path):
 
 def test_registry_errors_name_the_line(tmp_path):
     file = tmp_path / "figures.yaml"
-    file.write_text("a:\n  module: m\n  fallback: sinusoid_demo\n  alt: x\nb:\n  module: m\n"
-                    "  fallback: no_such\n  alt: x\n")
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    (figures / "m.js").write_text("export function mount() {}\n")
+    file.write_text("a:\n  module: m\n  alt: x\nb:\n  module: no-such\n  alt: x\n")
     with pytest.raises(BuildError) as err:
-        load_registry(file, "figures.yaml", {"sinusoid_demo"})
-    assert err.value.line == 7 and "no_such" in err.value.message
+        load_registry(file, "figures.yaml", figures)
+    assert err.value.line == 5 and "static/figures/no-such.js" in err.value.message
+    assert "modules there: m" in err.value.message
 
 
-def test_fallback_runs_the_graph_and_draws_svg():
-    from sitegen.fallbacks import REGISTRY
-    from sitegen.onnxmodels import load_params, run
-    import numpy as np
-    svg = REGISTRY["sinusoid_demo"]({"model": "maml", "graph": "sinusoid_predict"}, MODELS)
-    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" width="480" height="300"')
-    assert svg.count("<polyline") == 2
-    # the graph computes the MLP the layout describes
-    params = load_params(MODELS, "maml")
-    x = np.array([[0.5]], dtype=np.float32)
-    (y,) = run(MODELS, "sinusoid_predict", {**params, "x": x})
-    h = np.maximum(x @ params["w1"].T + params["b1"], 0)
-    h = np.maximum(h @ params["w2"].T + params["b2"], 0)
-    assert np.allclose(y, h @ params["w3"].T + params["b3"], atol=1e-6)
-
-
-def test_svgplot_is_deterministic_and_small():
-    from sitegen.svgplot import Plot, nice_ticks
-    assert nice_ticks(-5, 5) == [-4, -2, 0, 2, 4] or nice_ticks(-5, 5)[0] == -5
-    def draw():
-        p = Plot((0, 1), (0, 1)).axes("a", "b").polyline([0, 1], [0, 1]).arrow(0.1, 0.1, 0.5, 0.5)
-        p.heatmap([[0, 1], [1, 0]]).heatmap([[0, 1], [1, 0]], as_png=True).points([0.5], [0.5])
-        return p.to_svg()
-    assert draw() == draw()
-    assert "<marker" in draw() and "data:image/png;base64," in draw()
+def test_registry_refuses_unknown_settings(tmp_path):
+    """An old `fallback:` entry (Python renderers are gone) is named, not silently ignored."""
+    file = tmp_path / "figures.yaml"
+    (tmp_path / "m.js").write_text("")
+    file.write_text("a:\n  module: m\n  fallback: sinusoid_demo\n  alt: x\n")
+    with pytest.raises(BuildError) as err:
+        load_registry(file, "figures.yaml", tmp_path)
+    assert err.value.line == 3 and "`fallback`" in err.value.message
 
 
 # --- listings ----------------------------------------------------------------------------------

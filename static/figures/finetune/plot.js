@@ -6,9 +6,10 @@
 // the cursor. Each sample is a focusable point: a click, Delete or Backspace removes it. The y of a
 // sample always comes from the graph (the true curve at that x), never from the pointer.
 
-import { axes, clientToUser, clipToInner, createPlot, el, fmt, legend, polyline, setPolyline } from "../lib/svg.js";
+import { axes, clampToDomain, clippedLayer, createPlot, curve, fmt, legend } from "../lib/plot.js";
 import { createHandle } from "../lib/handle.js";
 import { X_RANGE } from "./compute.js";
+import { pointer } from "d3-selection";
 
 const Y_RANGE = [-6, 6];
 const CURSOR_STEP = 0.1;
@@ -16,8 +17,7 @@ const CURSOR_BIG_STEP = 1;
 
 /**
  * Curves arrive on the 1,000-point protocol grid (the MSE needs them all); drawing every fifth
- * point and the last is indistinguishable on screen and keeps each step's redraw cheap (as
- * DRAW_EVERY in build/sitegen/fallback_finetune.py).
+ * point and the last is indistinguishable on screen and keeps each step's redraw cheap.
  */
 const DRAW_EVERY = 5;
 function thin(values) {
@@ -37,12 +37,14 @@ export const COLORS = {
 };
 
 /**
- * createSinusoidPlot(parent, {modelLabel, compareLabel, onAdd(x), onRemove(index)}) -> view
+ * createSinusoidPlot(parent, {modelLabel, compareLabel, interactive, onAdd(x), onRemove(index)})
+ *   -> view
  *   view.setTarget(xs, ys) / setInitial(xs, ys) / setPrediction(xs, ys) / setCompare(xs, ys | null)
  *   view.setSamples(xs, ys, focusIndex?)   redraw the sample points (focus one after a removal)
  *   view.focusPlot()
+ * With interactive = false (the static picture) the same marks are drawn and no input is wired.
  */
-export function createSinusoidPlot(parent, { modelLabel, compareLabel, onAdd, onRemove }) {
+export function createSinusoidPlot(parent, { modelLabel, compareLabel, interactive = true, onAdd, onRemove }) {
   const plot = createPlot({
     x: X_RANGE,
     y: Y_RANGE,
@@ -53,93 +55,16 @@ export function createSinusoidPlot(parent, { modelLabel, compareLabel, onAdd, on
   axes(plot, { xlabel: "x", ylabel: "y" });
 
   // Stacking: the input surface at the back, then curves (which let clicks through), then samples.
-  const surface = el("rect", {
-    x: plot.inner.left,
-    y: plot.inner.top,
-    width: plot.inner.width,
-    height: plot.inner.height,
-    fill: "transparent",
-  }, plot.layer("surface"));
-  const curves = clipToInner(plot, plot.layer("curves"));
-  curves.style.pointerEvents = "none";
-  curves.setAttribute("aria-hidden", "true");
-  const line = (style) => polyline(curves, null, null, plot.x, plot.y, style);
+  const { left, top, width, height } = plot.inner;
+  const surface = plot.layer("surface").append("rect")
+    .attr("x", left).attr("y", top).attr("width", width).attr("height", height).attr("fill", "transparent");
+  const curves = clippedLayer(plot, "curves").style("pointer-events", "none").attr("aria-hidden", "true");
+  const line = (style) => curve(curves, plot.x, plot.y, style);
   const initialLine = line(COLORS.initial);
   const targetLine = line(COLORS.target);
   const compareLine = line(COLORS.compare);
   const predictionLine = line(COLORS.prediction);
-
-  // ---- the keyboard cursor (the focusable plot area) ----
-  const area = plot.layer("cursor");
-  area.setAttribute("tabindex", "0");
-  area.setAttribute("role", "slider");
-  area.setAttribute("aria-label", "Position of a new sample on the x axis (Enter adds a sample there)");
-  area.setAttribute("aria-valuemin", String(X_RANGE[0]));
-  area.setAttribute("aria-valuemax", String(X_RANGE[1]));
-  area.style.outline = "none";
-  // The area's focus outline: a frame around the plot, drawn only while it has focus.
-  const frame = el("rect", {
-    x: plot.inner.left - 2,
-    y: plot.inner.top - 2,
-    width: plot.inner.width + 4,
-    height: plot.inner.height + 4,
-    fill: "none",
-    "stroke-width": 2.5,
-    style: { stroke: "var(--focus)" },
-    visibility: "hidden",
-  }, area);
-  const cursorLine = el("line", {
-    y1: plot.inner.top,
-    y2: plot.inner.bottom,
-    "stroke-width": 1.5,
-    "stroke-dasharray": "3 3",
-    style: { stroke: "var(--focus)" },
-    visibility: "hidden",
-  }, area);
-  area.append(frame, cursorLine);
-  let cursorX = 0;
-  function renderCursor() {
-    cursorLine.setAttribute("x1", fmt(plot.x(cursorX)));
-    cursorLine.setAttribute("x2", fmt(plot.x(cursorX)));
-    area.setAttribute("aria-valuenow", cursorX.toFixed(2));
-    area.setAttribute("aria-valuetext", `x = ${cursorX.toFixed(2)}; Enter adds a sample here`);
-  }
-  renderCursor();
-  area.addEventListener("focus", () => {
-    frame.setAttribute("visibility", "visible");
-    cursorLine.setAttribute("visibility", "visible");
-  });
-  area.addEventListener("blur", () => {
-    frame.setAttribute("visibility", "hidden");
-    cursorLine.setAttribute("visibility", "hidden");
-  });
-  area.addEventListener("keydown", (event) => {
-    const step = event.shiftKey ? CURSOR_BIG_STEP : CURSOR_STEP;
-    const moves = { ArrowLeft: -step, ArrowDown: -step, ArrowRight: step, ArrowUp: step };
-    if (event.key in moves) {
-      // Round to the step so repeated presses land on tidy positions (x = 1.30, not 1.2999).
-      cursorX = plot.x.clamp(Math.round((cursorX + moves[event.key]) / CURSOR_STEP) * CURSOR_STEP);
-    } else if (event.key === "Home" || event.key === "End") {
-      cursorX = event.key === "Home" ? X_RANGE[0] : X_RANGE[1];
-    } else if (event.key === "Enter" || event.key === " ") {
-      onAdd(cursorX);
-    } else {
-      return;
-    }
-    event.preventDefault();
-    renderCursor();
-  });
-
-  // ---- pointer: a click or tap anywhere on the plot adds a sample at that x ----
-  surface.style.cursor = "crosshair";
-  surface.addEventListener("click", (event) => {
-    const p = clientToUser(plot.svg, event.clientX, event.clientY);
-    const x = plot.x.clamp(plot.x.invert(p.x));
-    cursorX = x;
-    renderCursor();
-    onAdd(x);
-  });
-
+  const cursor = plot.layer("cursor");
   const samplesLayer = plot.layer("samples");
   let handles = [];
 
@@ -148,23 +73,23 @@ export function createSinusoidPlot(parent, { modelLabel, compareLabel, onAdd, on
     { label: `${modelLabel}, before fine-tuning`, ...COLORS.initial },
     { label: `${modelLabel}, fine-tuned`, ...COLORS.prediction },
   ];
-  const legendLayer = plot.layer("legend");
-  legendLayer.style.pointerEvents = "none";
+  const legendLayer = plot.layer("legend").style("pointer-events", "none");
   function drawLegend(withCompare) {
-    legendLayer.replaceChildren();
+    legendLayer.selectAll("*").remove();
     const entries = withCompare ? [...legendEntries, { label: compareLabel, ...COLORS.compare }] : legendEntries;
     legend(plot, entries, { parent: legendLayer });
   }
   drawLegend(false);
 
-  const set = (lineElement) => (xs, ys) => setPolyline(lineElement, thin(xs), thin(ys), plot.x, plot.y);
+  const focusArea = interactive ? wireInput(plot, surface, cursor, onAdd) : () => {};
+  const set = (curveMark) => (xs, ys) => curveMark.set(thin(xs), thin(ys));
   return {
     svg: plot.svg,
     setTarget: set(targetLine),
     setInitial: set(initialLine),
     setPrediction: set(predictionLine),
     setCompare(xs, ys) {
-      setPolyline(compareLine, thin(xs), thin(ys), plot.x, plot.y);
+      compareLine.set(thin(xs), thin(ys));
       drawLegend(Boolean(xs));
     },
     setSamples(xs, ys, focusIndex = null) {
@@ -172,11 +97,12 @@ export function createSinusoidPlot(parent, { modelLabel, compareLabel, onAdd, on
       handles = xs.map((x, i) =>
         createHandle(plot, samplesLayer, {
           x,
-          y: plot.y.clamp(ys[i]),
+          y: clampToDomain(plot.y, ys[i]),
           label: `Sample ${i + 1} of ${xs.length}`,
           series: COLORS.sample,
           radius: 5,
           movable: false,
+          interactive,
           format: (hx) => `x = ${hx.toFixed(2)}, y = ${ys[i].toFixed(2)}`,
           hint: "Delete or click removes it",
           onActivate: () => onRemove(i),
@@ -187,10 +113,61 @@ export function createSinusoidPlot(parent, { modelLabel, compareLabel, onAdd, on
       // Keep keyboard users in place: focus the sample that took the removed one's position, or
       // the plot area when none is left.
       if (handles.length) handles[Math.min(focusIndex, handles.length - 1)].focus();
-      else area.focus({ preventScroll: true });
+      else focusArea();
     },
-    focusPlot() {
-      area.focus({ preventScroll: true });
-    },
+    focusPlot: () => focusArea(),
   };
+}
+
+/**
+ * Input on the plot: a click or tap adds a sample at that x; the focusable plot area moves a
+ * keyboard cursor along x (arrows, Shift for big steps, Home/End) and Enter or Space adds a sample
+ * there. The y of a sample always comes from the graph (the true curve at that x), never from
+ * the pointer. Returns a function that focuses the area.
+ */
+function wireInput(plot, surface, cursor, onAdd) {
+  const area = cursor.attr("tabindex", 0).attr("role", "slider")
+    .attr("aria-label", "Position of a new sample on the x axis (Enter adds a sample there)")
+    .attr("aria-valuemin", X_RANGE[0]).attr("aria-valuemax", X_RANGE[1]).style("outline", "none");
+  // The area's focus outline: a frame around the plot, drawn only while it has focus.
+  const { left, top, width, height, bottom } = plot.inner;
+  const frame = area.append("rect").attr("x", left - 2).attr("y", top - 2).attr("width", width + 4)
+    .attr("height", height + 4).attr("fill", "none").attr("stroke-width", 2.5)
+    .style("stroke", "var(--focus)").attr("visibility", "hidden");
+  const cursorLine = area.append("line").attr("y1", top).attr("y2", bottom).attr("stroke-width", 1.5)
+    .attr("stroke-dasharray", "3 3").style("stroke", "var(--focus)").attr("visibility", "hidden");
+  let cursorX = 0;
+  function renderCursor() {
+    cursorLine.attr("x1", fmt(plot.x(cursorX))).attr("x2", fmt(plot.x(cursorX)));
+    area.attr("aria-valuenow", cursorX.toFixed(2)).attr("aria-valuetext", `x = ${cursorX.toFixed(2)}; Enter adds a sample here`);
+  }
+  renderCursor();
+  const show = (visible) => {
+    frame.attr("visibility", visible ? "visible" : "hidden");
+    cursorLine.attr("visibility", visible ? "visible" : "hidden");
+  };
+  area.on("focus", () => show(true)).on("blur", () => show(false));
+  area.on("keydown", (event) => {
+    const step = event.shiftKey ? CURSOR_BIG_STEP : CURSOR_STEP;
+    const moves = { ArrowLeft: -step, ArrowDown: -step, ArrowRight: step, ArrowUp: step };
+    if (event.key in moves) {
+      // Round to the step so repeated presses land on tidy positions (x = 1.30, not 1.2999).
+      cursorX = clampToDomain(plot.x, Math.round((cursorX + moves[event.key]) / CURSOR_STEP) * CURSOR_STEP);
+    } else if (event.key === "Home" || event.key === "End") {
+      cursorX = event.key === "Home" ? X_RANGE[0] : X_RANGE[1];
+    } else if (event.key === "Enter" || event.key === " ") {
+      onAdd(cursorX);
+    } else {
+      return;
+    }
+    event.preventDefault();
+    renderCursor();
+  });
+  surface.style("cursor", "crosshair").on("click", (event) => {
+    const [px] = pointer(event, plot.svg); // client pixels to the SVG's user units
+    cursorX = clampToDomain(plot.x, plot.x.invert(px));
+    renderCursor();
+    onAdd(cursorX);
+  });
+  return () => area.node().focus({ preventScroll: true });
 }

@@ -1,7 +1,7 @@
 // The MSE readout: a line of text with the current step and MSE (the numbers the graph returned),
 // and a small chart of the MSE after each step so far, for the model and its comparison.
 
-import { axes, createPlot, el, legend, points, polyline } from "../lib/svg.js";
+import { axes, createPlot, curve, dots, legend } from "../lib/plot.js";
 import { COLORS } from "./plot.js";
 
 const HEIGHT = 150;
@@ -12,15 +12,15 @@ export function formatMse(value) {
 }
 
 /**
- * createReadout(parent, {modelLabel, compareLabel}) -> {update({step, steps, mse, compareMse})}
+ * createReadout(parent, {modelLabel, compareLabel, live}) -> {update({step, steps, mse, compareMse})}
  *   mse / compareMse: arrays, entry n = MSE after n steps (entry 0 = before fine-tuning).
  */
-export function createReadout(parent, { modelLabel, compareLabel }) {
+export function createReadout(parent, { modelLabel, compareLabel, live = true }) {
   const text = document.createElement("p");
   text.className = "readout figure-readout";
   Object.assign(text.style, { margin: "0.3rem 0", fontFamily: "var(--font-ui)", fontSize: "0.95rem" });
   // Announced as it changes; "off" during the animation would hide progress, "polite" suffices.
-  text.setAttribute("aria-live", "polite");
+  if (live) text.setAttribute("aria-live", "polite");
   const chartHolder = document.createElement("div");
   parent.append(text, chartHolder);
 
@@ -39,12 +39,12 @@ export function createReadout(parent, { modelLabel, compareLabel }) {
     });
     // One tick per step along x, but only three along y: the chart is short, and more labels
     // would overlap.
-    axes(plot, { xlabel: "step", ylabel: "MSE", xticks: plot.x.ticks(Math.min(steps, 10) || 1), yticks: plot.y.ticks(3) });
+    axes(plot, { xlabel: "step", ylabel: "MSE", xticks: Math.min(steps, 10) || 1, yticks: 3 });
     const layer = plot.layer("series");
     const entries = [{ label: modelLabel, ...COLORS.prediction, marker: "dot" }];
     if (withCompare) entries.push({ label: compareLabel, ...COLORS.compare, marker: "dot" });
     legend(plot, entries, { x: plot.inner.right - 150 });
-    el("title", { text: "MSE after each step" }, plot.svg);
+    plot.root.append("title").text("MSE after each step");
     chartHolder.replaceChildren(plot.svg);
     return { key, plot, layer };
   }
@@ -55,11 +55,11 @@ export function createReadout(parent, { modelLabel, compareLabel }) {
     const key = `${steps}|${top}|${Boolean(compareMse)}`;
     if (frame?.key !== key) frame = drawFrame(key, top, steps, Boolean(compareMse));
     const { plot, layer } = frame;
-    layer.replaceChildren();
+    layer.selectAll("*").remove();
     const draw = (values, style) => {
       const xs = values.map((_, i) => i);
-      polyline(layer, xs, values, plot.x, plot.y, { ...style, dashed: false });
-      points(layer, xs, values, plot.x, plot.y, { ...style, radius: 3 });
+      curve(layer, plot.x, plot.y, { ...style, dashed: false }).set(xs, values);
+      dots(layer, xs, values, plot.x, plot.y, { ...style, radius: 3 });
     };
     if (compareMse) draw(compareMse, COLORS.compare);
     draw(mse, COLORS.prediction);

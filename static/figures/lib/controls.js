@@ -133,10 +133,10 @@ export function checkbox(parent, { label, checked = false, onChange = () => {}, 
 
 /**
  * A polite live region: one line of text a screen reader announces when it changes (status of a
- * computation, why a button did nothing).
+ * computation, why a button did nothing). With live = false (a static picture) it is plain text.
  */
-export function statusLine(parent, { className = "figure-status" } = {}) {
-  const node = make("p", { className, role: "status", "aria-live": "polite" }, parent);
+export function statusLine(parent, { className = "figure-status", live = true } = {}) {
+  const node = make("p", live ? { className, role: "status", "aria-live": "polite" } : { className }, parent);
   Object.assign(node.style, { margin: "0.3rem 0", fontFamily: "var(--font-ui)", fontSize: "0.9rem", minHeight: "1.4em" });
   return {
     element: node,

@@ -1,23 +1,13 @@
 // The two-parameter toy problems' data, as the trainers wrote them to models/toys.json, turned
 // into the tensors the exported line-fitting graphs take.
 //
-// toys.json is the one source of the toy data: the trainers drew it once from fixed seeds, the
-// build's fallback pictures read the same file, and so do the tests. Nothing is redrawn here.
+// toys.json is the one source of the toy data: the trainers drew it once from fixed seeds; the
+// live figures, their static pictures (drawn at build time) and the tests all read that file.
+// Nothing is redrawn here.
 
-let toysPromise = null;
-
-/** models/toys.json, fetched once per page (a failure is forgotten so a later figure can retry). */
+/** models/toys.json, read once per page (the runtime memoises it). */
 export function loadToys(runtime) {
-  if (!toysPromise) {
-    toysPromise = fetch(runtime.url("models/toys.json")).then((response) => {
-      if (!response.ok) throw new Error(`models/toys.json: HTTP ${response.status}`);
-      return response.json();
-    });
-    toysPromise.catch(() => {
-      toysPromise = null;
-    });
-  }
-  return toysPromise;
+  return runtime.json("models/toys.json");
 }
 
 /**
@@ -56,8 +46,8 @@ export function sampleTensors(runtime, dataset, split) {
 /**
  * The evaluation grid over the parameter plane: n × n points (a, b), a along x and b along y,
  * point k = j * n + i at (a_i, b_j), a_i = lo + i (hi - lo) / (n - 1). Row j of any per-grid
- * result is therefore one value of b, bottom row first. Python's fallback pictures and the tests
- * build the same grid (sitegen.fallback_landscapes.plane_grid).
+ * result is therefore one value of b, bottom row first. The tests build the same grid in Python
+ * (tests/reference.py, plane_grid).
  */
 export function planeGrid(plane, n) {
   const [a0, a1] = plane.a;

@@ -1,0 +1,126 @@
+// The runtime every figure receives in mount(element, params, runtime) and picture(...): one
+// onnxruntime-web, the manifest, one session per graph and one tensor set per model, memoised.
+//
+// The same code serves two hosts. In the browser (runtime.js) files come from the site over HTTP;
+// at build time (build/sitegen/pictures.mjs, in Node) they come from static/models on disk. Only
+// the loaders differ, so a figure's static picture is computed exactly as its live first frame.
+
+/** An error whose message is one sentence a reader can be shown under a figure's picture. */
+export class FigureUnavailable extends Error {
+  name = "FigureUnavailable";
+}
+
+/**
+ * createRuntime(host) -> runtime
+ *   host.importOrt()          -> Promise<the onnxruntime-web module, configured>
+ *   host.json(path)           -> Promise<parsed JSON of a file under the site root>
+ *   host.bytes(path)          -> Promise<ArrayBuffer of a file under the site root>
+ *   host.graphSource(path)    -> what InferenceSession.create takes for that file (URL or bytes)
+ *   host.url(path)            -> URL of a file under the site root
+ *   host.storage              -> the storage module (localStorage that never throws, or memory)
+ */
+export function createRuntime(host) {
+  let ortModule = null; // set once loaded, for the synchronous helpers below
+  const loads = new Map(); // "ort" | "json:<path>" | "session:<graph>" | "params:<model>" -> Promise
+
+  /** Memoise a promise-returning loader, forgetting failures so a later call can retry. */
+  function once(key, load) {
+    if (!loads.has(key)) {
+      const promise = load();
+      loads.set(key, promise);
+      promise.catch(() => loads.delete(key));
+    }
+    return loads.get(key);
+  }
+
+  function loadOrt() {
+    return once("ort", async () => {
+      ortModule = await host.importOrt();
+      return ortModule;
+    });
+  }
+
+  /** A JSON file under the site root (models/manifest.json, models/toys.json), read once. */
+  function json(path) {
+    return once(`json:${path}`, () => host.json(path));
+  }
+
+  const manifest = () => json("models/manifest.json");
+
+  /**
+   * An InferenceSession for the manifest's graph `graphName`, created once (per distinct
+   * `options`: extra InferenceSession options, e.g. {graphOptimizationLevel: "disabled"}, which
+   * creates a large unrolled graph about twice as fast and runs it as fast).
+   */
+  function session(graphName, options = {}) {
+    const key = Object.keys(options).length ? `${graphName}:${JSON.stringify(options)}` : graphName;
+    return once(`session:${key}`, async () => {
+      const [ort, info] = await Promise.all([loadOrt(), manifest()]);
+      const graph = info.graphs?.[graphName];
+      if (!graph) throw new Error(`graph "${graphName}" is not in models/manifest.json`);
+      const source = await host.graphSource(`models/${graph.file}`);
+      return ort.InferenceSession.create(source, { executionProviders: ["wasm"], ...options });
+    });
+  }
+
+  /**
+   * The parameters of model `modelName` as {name: float32 Tensor}, read once from its .params.bin
+   * (little-endian float32; layout offsets count floats). Shared between figures: treat these
+   * tensors as read-only and never dispose them.
+   */
+  function params(modelName) {
+    return once(`params:${modelName}`, async () => {
+      const [ort, info] = await Promise.all([loadOrt(), manifest()]);
+      const model = info.models?.[modelName];
+      if (!model) throw new Error(`model "${modelName}" is not in models/manifest.json`);
+      const buffer = await host.bytes(`models/${model.params.file}`);
+      const floats = buffer.byteLength / 4;
+      const tensors = {};
+      for (const { name, shape, offset } of model.params.layout) {
+        const size = shape.reduce((a, b) => a * b, 1);
+        if (offset + size > floats) throw new Error(`${model.params.file} is shorter than its layout`);
+        tensors[name] = new ort.Tensor("float32", new Float32Array(buffer, offset * 4, size), shape);
+      }
+      return tensors;
+    });
+  }
+
+  /** A float32 tensor of shape `dims` from an array or Float32Array (needs loadOrt() first). */
+  function tensor(data, dims) {
+    if (!ortModule) throw new Error("runtime.tensor() needs `await runtime.loadOrt()` first");
+    const array = data instanceof Float32Array ? data : Float32Array.from(data);
+    return new ortModule.Tensor("float32", array, dims ?? [array.length]);
+  }
+
+  /**
+   * Run `session` on `feeds` and return {output name: Float32Array}. The output tensors are
+   * disposed here, so nothing the library allocated outlives one interaction.
+   */
+  async function run(sessionObject, feeds) {
+    const outputs = await sessionObject.run(feeds);
+    const result = {};
+    for (const [name, value] of Object.entries(outputs)) {
+      const data = value.data; // a copy on the JS heap (wasm backend), still valid after dispose
+      result[name] = data instanceof Float32Array ? data : Float32Array.from(data);
+      value.dispose();
+    }
+    return result;
+  }
+
+  return {
+    url: host.url,
+    loadOrt,
+    /** The loaded onnxruntime-web module, or null before `await loadOrt()`. */
+    get ort() {
+      return ortModule;
+    },
+    json,
+    manifest,
+    session,
+    params,
+    tensor,
+    run,
+    storage: host.storage,
+    FigureUnavailable,
+  };
+}

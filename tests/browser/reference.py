@@ -1,0 +1,96 @@
+"""The independent reference for the figures: Python's onnxruntime on the committed graphs.
+
+The page runs the exported graphs in onnxruntime-web; these helpers run the same graphs on the
+same inputs in Python (no torch), so the browser tests can compare every number a figure shows.
+The site build itself no longer needs Python's onnxruntime: only the tests do.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+GRID_POINTS = 1000  # the protocol grid of the fine-tuning figures (static/figures/finetune/compute.js)
+REQUIRED = ("model", "amplitude", "phase", "samples", "steps", "step_size")
+
+
+def read_manifest(models_dir: Path) -> dict:
+    return json.loads((models_dir / "manifest.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=32)
+def _session(path: str, mtime_ns: int):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+
+
+def run(models_dir: Path, graph: str, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """Run manifest graph `graph` with the inputs it declares (extra feeds are ignored)."""
+    path = models_dir / read_manifest(models_dir)["graphs"][graph]["file"]
+    session = _session(str(path), path.stat().st_mtime_ns)
+    names = {i.name for i in session.get_inputs()}
+    return session.run(None, {k: v for k, v in feeds.items() if k in names})
+
+
+def load_params(models_dir: Path, model: str) -> dict[str, np.ndarray]:
+    """A model's parameters by name, from its little-endian float32 file and layout."""
+    entry = read_manifest(models_dir)["models"][model]["params"]
+    flat = np.fromfile(models_dir / entry["file"], dtype="<f4")
+    params = {}
+    for item in entry["layout"]:
+        size = int(np.prod(item["shape"])) if item["shape"] else 1
+        start = item["offset"]
+        params[item["name"]] = flat[start:start + size].reshape(item["shape"]).astype(np.float32)
+    return params
+
+
+def line_data(models_dir: Path, dataset: str) -> tuple[dict, dict[str, np.ndarray]]:
+    """(toys.json's line section, the data set's samples as float32 arrays (T, N))."""
+    line = json.loads((models_dir / "toys.json").read_text(encoding="utf-8"))["line"]
+    data = line["datasets"][dataset]
+    arrays = {k: np.asarray(data[k], dtype=np.float32) for k in ("x_train", "y_train", "x_test", "y_test")}
+    return {**line, "data": data}, arrays
+
+
+def plane_grid(plane: dict, n: int) -> np.ndarray:
+    """n*n points (a, b), point k = j*n + i at (a_i, b_j): static/figures/lib/toys.js planeGrid."""
+    (a0, a1), (b0, b1) = plane["a"], plane["b"]
+    i = np.arange(n, dtype=np.float64)
+    a = (a0 + i * (a1 - a0) / (n - 1)).astype(np.float32)
+    b = (b0 + i * (b1 - b0) / (n - 1)).astype(np.float32)
+    return np.stack([np.tile(a, n), np.repeat(b, n)], axis=1)
+
+
+def _scalar(value: float) -> np.ndarray:
+    return np.asarray(value, dtype=np.float32)
+
+
+def fine_tune(models_dir: Path, params: dict) -> dict:
+    """What the fine-tuning figures compute: `steps` SGD steps on the samples (their y from the
+    true curve), one sinusoid_finetune_step call per step, and the MSE after each step."""
+    missing = [key for key in REQUIRED if key not in params]
+    if missing:
+        raise ValueError(f"finetune figure params lack {', '.join(missing)}")
+    grid = np.linspace(-5.0, 5.0, GRID_POINTS, dtype=np.float32).reshape(-1, 1)
+    target = {"amplitude": _scalar(params["amplitude"]), "phase": _scalar(params["phase"])}
+    weights = load_params(models_dir, params["model"])
+    sample_x = np.asarray(params["samples"], dtype=np.float32).reshape(-1, 1)
+    _, sample_y, _ = run(models_dir, "sinusoid_curves", {**weights, **target, "x": sample_x})
+    before, true_curve, mse0 = run(models_dir, "sinusoid_curves", {**weights, **target, "x": grid})
+    mse = [float(mse0)]
+    current = weights
+    names = list(weights)
+    for _ in range(int(params["steps"])):
+        outputs = run(models_dir, "sinusoid_finetune_step", {
+            **current, **target, "x": grid, "support_x": sample_x, "support_y": sample_y,
+            "step_size": _scalar(params["step_size"])})
+        current = dict(zip(names, outputs[: len(names)]))
+        mse.append(float(outputs[-1]))
+    return {"sample_x": sample_x[:, 0], "sample_y": sample_y[:, 0], "mse": mse, "params": current,
+            "before": before[:, 0], "target": true_curve[:, 0]}
