@@ -110,6 +110,14 @@ def _merge_evaluation(out: Path, manifest: dict) -> None:
             model["evaluation"] = results[name]
 
 
+def _merge_measurements(out: Path, manifest: dict) -> None:
+    """measurements.<key> from `article cost` and `article cosine` (measurements.json)."""
+    measurements = mf.load_measurements(out)
+    manifest.pop("measurements", None)
+    if measurements:
+        manifest["measurements"] = measurements
+
+
 def run(args: argparse.Namespace) -> int:
     from trainers.graphs import catalogue
     from trainers.methods import METHODS
@@ -163,6 +171,7 @@ def run(args: argparse.Namespace) -> int:
     if TOYS in selected:
         manifest["data"][TOYS] = _export_toys(out)
     _merge_evaluation(out, manifest)
+    _merge_measurements(out, manifest)
     manifest["models"] = dict(sorted(manifest["models"].items()))
 
     if previous is not None and not args.only:

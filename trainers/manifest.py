@@ -16,6 +16,9 @@ import numpy as np
 
 SCHEMA = 1
 MANIFEST = "manifest.json"
+# What `article cost` and `article cosine` measured, by key; `article export` merges it into the
+# manifest's `measurements`, as it merges evaluation.json into the models.
+MEASUREMENTS = "measurements.json"
 # Little-endian float32, parameters back to back in layout order; offsets count floats.
 PARAMS_DTYPE = np.dtype("<f4")
 VERSIONED_PACKAGES = ("torch", "onnx", "onnxscript", "onnxruntime")
@@ -77,6 +80,26 @@ def write(directory: Path, manifest: dict) -> Path:
     path = directory / MANIFEST
     path.write_text(dumps(manifest))
     return path
+
+
+def load_measurements(directory: Path) -> dict:
+    path = directory / MEASUREMENTS
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def write_measurement(directory: Path, key: str, value: dict) -> list[Path]:
+    """Store `value` as measurements.<key>: in measurements.json, and in the manifest beside it
+    when there is one (so prose can quote it without a re-export). Returns the files written."""
+    measurements = {**load_measurements(directory), key: value}
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / MEASUREMENTS
+    path.write_text(dumps(measurements))
+    written = [path]
+    manifest = load(directory)
+    if manifest is not None:
+        manifest["measurements"] = measurements
+        written.append(write(directory, manifest))
+    return written
 
 
 def files(manifest: dict) -> set[str]:

@@ -17,6 +17,8 @@ LAZY_COMMANDS = {
     "train": ("trainers.train", "meta-train a sinusoid model (needs PyTorch)"),
     "evaluate": ("trainers.evaluate", "evaluate trained models under the article's protocol"),
     "export": ("trainers.export", "export ONNX graphs, parameters and the models' manifest"),
+    "cost": ("trainers.cost", "measure time and peak memory of one meta-iteration against inner steps"),
+    "cosine": ("trainers.cosine", "measure the cosine between first-order and exact MAML meta-gradients"),
 }
 
 

@@ -195,3 +195,17 @@ def test_line_reptile_update_interpolates_toward_the_adapted_parameters():
     assert path.shape == (4, graphs.REPTILE_STEPS + 1, 2)
     torch.testing.assert_close(path[:, 0], theta.expand(4, 2))
     torch.testing.assert_close(result["theta_next"], theta + eps * (path[:, 1:].mean(0) - theta))
+
+
+def test_measurements_survive_a_full_export_and_reach_the_manifest(tmp_path):
+    """`article cost` / `cosine` write measurements.json (and the manifest); export merges it back."""
+    out = tmp_path / "models"
+    mf.write_measurement(out, "cosine", {"end": {"cosine": {"mean": 0.5}}})
+    assert not (out / mf.MANIFEST).exists()  # no manifest yet: only the measurements file
+    assert export.run(_args(out=str(out), runs=str(tmp_path / "runs"), only=["sinusoid_predict"])) == 0
+    assert mf.load(out)["measurements"] == {"cosine": {"end": {"cosine": {"mean": 0.5}}}}
+    mf.write_measurement(out, "cost", {"machine": {"cpu": "x"}})
+    written = mf.load(out)
+    assert sorted(written["measurements"]) == ["cosine", "cost"]
+    assert written["graphs"]["sinusoid_predict"]  # the rest of the manifest is kept
+    assert json.loads((out / mf.MEASUREMENTS).read_text()) == written["measurements"]
