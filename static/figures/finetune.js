@@ -5,7 +5,8 @@
 // step, watching the prediction and the MSE against the true curve after every step. With
 // `compare`, a second model (the pretrained one) can be fine-tuned on the same samples alongside.
 //
-// params: {model: "pretrained" | "maml", compare: null | "pretrained", amplitude, phase,
+// params: {model: a model of the manifest (pretrained, maml, fomaml, reptile, imaml),
+//          compare: null | another model, amplitude, phase,
 //          samples: [x…] (initial support positions), steps (initial number of steps),
 //          preview_steps (steps already taken when the figure opens: its first frame, and so its
 //          static picture, shows the fine-tuned curve; Reset goes back to step 0),
@@ -39,7 +40,13 @@ const MAX_STEPS = 20;
 /** Pause between animated steps, so each step is visible; none for readers who ask for less motion. */
 const STEP_DELAY_MS = 140;
 
-const LABELS = { pretrained: "pretrained model", maml: "MAML model" };
+const LABELS = {
+  pretrained: "pretrained model",
+  maml: "MAML model",
+  fomaml: "first-order MAML model",
+  reptile: "Reptile model",
+  imaml: "iMAML model",
+};
 const labelOf = (model) => LABELS[model] ?? `${model} model`;
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
