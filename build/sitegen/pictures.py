@@ -113,7 +113,10 @@ class PictureCache:
                "figures": [{"id": s.id, "module": s.module, "params": s.params} for s in missing]}
         stderr = tempfile.TemporaryFile(mode="w+")
         try:
-            process = subprocess.Popen(["node", str(SCRIPT)], cwd=self.project.root,
+            # Lazy compilation: V8 compiles only the WebAssembly functions the graphs call, not
+            # all 14 MB of onnxruntime-web (measured: 5.5 s -> 4.7 s for the article's pictures).
+            process = subprocess.Popen(["node", "--wasm-lazy-compilation", str(SCRIPT)],
+                                       cwd=self.project.root,
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                        stderr=stderr, text=True)
         except FileNotFoundError:
