@@ -255,6 +255,22 @@ def quadratic_curvature(inputs: Tensors) -> Tensors:
     }
 
 
+def quadratic_landscape(inputs: Tensors) -> Tensors:
+    """f of the quadratic toy at each grid point, less its smallest value on the grid.
+
+    f is negative on much of the plane (g^T x, and C may have negative eigenvalues), and the
+    figures' landscapes draw log(v) of values clamped at zero (lib/landscape.js). Shifting by the
+    grid minimum makes every value non-negative with the lowest point at exactly zero, and keeps
+    the shape: the offset is returned so f itself is loss + offset.
+    """
+    a, b, c = inputs["a"], inputs["b"], inputs["c"]
+    curvature = torch.stack([torch.stack([a, b]), torch.stack([b, c])])
+    g = torch.tensor(toys.QUADRATIC_G, dtype=inputs["grid"].dtype)
+    values = vmap(lambda point: toys.quadratic_loss(point, curvature, g))(inputs["grid"])
+    offset = values.min()
+    return {"loss": values - offset, "offset": offset}
+
+
 # --- Meta-training steps (the comparison chapter meta-trains in the browser) -------------------
 
 # Hyperparameters a meta-step graph takes as inputs, where its method reads them. The others
@@ -489,6 +505,20 @@ def catalogue() -> dict[str, GraphSpec]:
                 " C = [[a, b], [b, c]]: C, its eigenvalues (ascending), grad f(x), one step"
                 " phi = x - alpha grad f(x), the first-order meta-gradient grad f(phi), the exact one"
                 " (I - alpha C) grad f(phi) = d f(phi) / d x, and f(x), f(phi)."
+            ),
+        )
+    )
+    specs.append(
+        GraphSpec(
+            name="quadratic_landscape",
+            fn=quadratic_landscape,
+            example_inputs={**grid, **{k: _scalar(v) for k, v in toys.QUADRATIC_DEFAULTS.items()}},
+            outputs=("loss", "offset"),
+            dynamic={"grid": {0: "G"}},
+            description=(
+                "The quadratic of quadratic_curvature at each grid point x, shifted by its smallest value"
+                " on the grid so it is >= 0 with minimum 0 (the landscapes draw it on a log scale):"
+                " loss = f(x) - offset, offset = min over the grid of f."
             ),
         )
     )
