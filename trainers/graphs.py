@@ -21,7 +21,7 @@ from trainers import toys
 from trainers.inner import mse, sgd_step
 from trainers.config import hyperparams, load_config
 from trainers.methods import METHODS, Method, meta_iteration
-from trainers.methods.common import HyperParams, TaskBatch
+from trainers.methods.common import HyperParams, MetaStep, TaskBatch
 from trainers.methods.fomaml import fomaml_meta_gradient
 from trainers.methods.maml import maml_meta_gradient
 from trainers.model import PARAM_NAMES, forward, init_params
@@ -163,6 +163,66 @@ def line_reptile_step(inputs: Tensors) -> Tensors:
     return {"path": vmap(path)(x, y), "theta_next": torch.stack(updates)}
 
 
+def _lengths(vectors: torch.Tensor) -> torch.Tensor:
+    """The Euclidean length of each row of a (k, 2) stack of vectors."""
+    return torch.sqrt((vectors**2).sum(-1))
+
+
+def _cosines(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Row-wise cosine of two (k, 2) stacks. At the task's minimum both vectors vanish: the floor
+    on the denominator makes the cosine 0 there instead of NaN."""
+    return (u * v).sum(-1) / torch.clamp(_lengths(u) * _lengths(v), min=1e-12)
+
+
+def line_reptile_interpolation(inputs: Tensors) -> Tensors:
+    """Everything the figure "Reptile interpolation" draws for one task, in one call.
+
+    Reptile adapts on the train points only; MAML and first-order MAML adapt on them and are
+    judged on the test points, as in MAML's objective. Their directions are drawn as outer steps
+    of size beta_k = epsilon k alpha: Reptile's update is -epsilon alpha times the sum of its k
+    inner gradients, so a step of beta_k along -g is what Reptile would do if every one of those
+    gradients were g, and the arrows can be compared by length as well as by angle.
+    """
+    theta, alpha, epsilon = inputs["theta"], inputs["step_size"], inputs["interpolation_rate"]
+    x_train, y_train = inputs["x_train"], inputs["y_train"]
+    params = toys.as_params(theta)
+    path = toys.line_trajectory(params, x_train, y_train, alpha, REPTILE_STEPS)
+    batch = TaskBatch(x_train[None], y_train[None], inputs["x_test"][None], inputs["y_test"][None])
+    reptile = _on_line_model(METHODS["reptile"])
+
+    def for_steps(steps: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        hp = HyperParams(inner_lr=toys.mse_step_size(alpha), inner_steps=steps)
+        # The trainers' own Reptile iteration (the Adam state is a placeholder it passes through)
+        # and their own meta-gradients; the latter are of the test MSE, twice the toy's loss.
+        new, _, _ = meta_iteration(reptile, params, adam_init(params), batch, hp, epsilon)
+        exact = maml_meta_gradient(params, batch, hp, model=toys.line_forward).direction
+        first_order = fomaml_meta_gradient(params, batch, hp, model=toys.line_forward).direction
+        return toys.as_vector(new), 0.5 * toys.as_vector(exact), 0.5 * toys.as_vector(first_order)
+
+    theta_next, exact, first_order = (torch.stack(rows) for rows in zip(*map(for_steps, range(1, REPTILE_STEPS + 1))))
+    update = theta_next - theta
+    # A constant, not torch.arange: k = 1 .. REPTILE_STEPS as the graph's own numbers.
+    steps = torch.tensor([float(k) for k in range(1, REPTILE_STEPS + 1)], dtype=theta.dtype)
+    outer = epsilon * alpha * steps
+    maml_step = -outer[:, None] * exact
+    first_order_step = -outer[:, None] * first_order
+    return {
+        "path": torch.stack([toys.as_vector(p) for p in path]),
+        "theta_next": theta_next,
+        "update": update,
+        "update_length": _lengths(update),
+        "maml_meta_gradient": exact,
+        "first_order_meta_gradient": first_order,
+        "outer_step_size": outer,
+        "maml_end": theta + maml_step,
+        "first_order_end": theta + first_order_step,
+        "maml_step_length": _lengths(maml_step),
+        "first_order_step_length": _lengths(first_order_step),
+        "maml_cosine": _cosines(update, maml_step),
+        "first_order_cosine": _cosines(update, first_order_step),
+    }
+
+
 # Inner steps of the Jacobian-product figure: its slider picks k = 1 .. JACOBIAN_STEPS.
 JACOBIAN_STEPS = 5
 
@@ -208,7 +268,7 @@ def line_jacobian_product(inputs: Tensors) -> Tensors:
     # line model as their network. Their meta-loss is the test MSE, twice the toy's loss: halve it.
     batch = TaskBatch(x_train[None], y_train[None], x_test[None], y_test[None])
 
-    def meta_gradient(method, steps: int) -> torch.Tensor:
+    def meta_gradient(method: Callable[..., MetaStep], steps: int) -> torch.Tensor:
         hp = HyperParams(inner_lr=toys.mse_step_size(alpha), inner_steps=steps)
         return 0.5 * toys.as_vector(method(toys.as_params(theta), batch, hp, model=toys.line_forward).direction)
 
@@ -478,6 +538,42 @@ def catalogue() -> dict[str, GraphSpec]:
                 " d phi_k / d theta = J_{k-1} ... J_0, the exact meta-gradient d L_test(phi_k) / d theta"
                 " (MAML through k steps) and the first-order one, grad L_test(phi_k); and L_test(phi_k)"
                 " for k = 0..5. Row k - 1 of the per-k outputs belongs to k steps."
+            ),
+        )
+    )
+    specs.append(
+        GraphSpec(
+            name="line_reptile_interpolation",
+            fn=line_reptile_interpolation,
+            example_inputs={
+                "theta": torch.tensor([0.4, 0.6]),
+                **one_task,
+                "step_size": _scalar(0.5),
+                "interpolation_rate": _scalar(0.5),
+            },
+            outputs=(
+                "path",
+                "theta_next",
+                "update",
+                "update_length",
+                "maml_meta_gradient",
+                "first_order_meta_gradient",
+                "outer_step_size",
+                "maml_end",
+                "first_order_end",
+                "maml_step_length",
+                "first_order_step_length",
+                "maml_cosine",
+                "first_order_cosine",
+            ),
+            dynamic=one_task_dims,
+            description=(
+                f"Reptile, MAML and first-order MAML on one line-fitting task, for k = 1..{REPTILE_STEPS} inner"
+                f" steps (row k - 1): the SGD path phi_0 = theta, ..., phi_{REPTILE_STEPS} on the train points;"
+                " the Reptile update theta_next = theta + epsilon (phi_k - theta), update = theta_next - theta"
+                " and its length; the exact and first-order meta-gradients of L_test(phi_k) (the toy loss);"
+                " beta_k = epsilon k alpha; the end points theta - beta_k g of both and their lengths; and"
+                " the cosine of each step with the Reptile update."
             ),
         )
     )

@@ -91,7 +91,9 @@ class LineDataset:
         }
 
 
-# The data sets of the figures (ARTICLE.md). The plane shown is theta in [0, 1]^2.
+# The data sets of the figures (ARTICLE.md). The plane shown is theta in [0, 1]^2. `reptile` is
+# the one single-task set, so the Reptile figure and "The Jacobian product, live" (one task, with
+# separate train and test points) share it.
 LINE_DATASETS: dict[str, LineDataset] = {
     "maml": LineDataset(tasks=((0.3, 0.05), (0.83, 0.75)), n=25, seed=1),
     "reptile": LineDataset(tasks=((0.5, 0.05),), n=25, seed=2),
