@@ -1,0 +1,424 @@
+"""The figures of chapter "First-order MAML" (local-curvature, finetune-fomaml) in a real browser.
+
+Local curvature: every control is driven as a reader would (the a, b, c and alpha sliders by
+keyboard, pointer and value, the "C = 0" and "Reset" buttons, x dragged by mouse and by touch and
+moved with the arrow keys), and after each change everything the page computed and shows is
+compared with Python's onnxruntime running the same graphs on the same float32 inputs (to 1e-5),
+and with the closed form of the quadratic in float64: the Hessian C, its eigenvalues, phi, both
+meta-gradients, f, the map, and the arrows as drawn (their pixel end points in the SVG, which the
+original article got wrong). Fine-tune the first-order MAML model: the fomaml parameters, the same
+samples and settings as finetune-maml, and the MAML model fine-tuned on the same samples beside it.
+Pages come from the sub-path; console errors fail a test (conftest).
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from . import reference
+from .reference import plane_grid
+from .test_fig_finetune import assert_matches, figure_params, fine_tune_now, open_figure, state, wait_idle
+from .test_fig_finetune import reference as fine_tune_reference
+
+FIGURE = "local-curvature"
+INSPECT = "m => m.figureTest.inspect()"
+IDLE = "m => m.figureTest.idle()"
+ATOL = 1e-5  # against Python onnxruntime on the same float32 inputs
+CLOSED_FORM_ATOL = 2e-6  # against float64 maths on those inputs (the graphs compute in float32)
+USER_UNIT_TOLERANCE = 0.06  # lib/plot.js writes coordinates with one decimal
+G = np.array([0.1, -0.1])
+CURVATURE_OUTPUTS = ("curvature", "eigenvalues", "gradient", "phi", "first_order_meta_gradient",
+                     "meta_gradient", "loss", "loss_after")
+
+
+# ---- references ------------------------------------------------------------------------------
+
+
+def _f32(value) -> np.ndarray:
+    return np.asarray(value, dtype=np.float32)
+
+
+def python_curvature(site_dir: Path, st: dict) -> dict[str, np.ndarray]:
+    """quadratic_curvature in Python onnxruntime on the inputs the page's graph saw."""
+    outputs = reference.run(site_dir / "models", "quadratic_curvature", {
+        "x": _f32(st["x"]), "a": _f32(st["a"]), "b": _f32(st["b"]), "c": _f32(st["c"]),
+        "step_size": _f32(st["alpha"])})
+    names = [o["name"] for o in reference.read_manifest(site_dir / "models")["graphs"]["quadratic_curvature"]["outputs"]]
+    return dict(zip(names, outputs))
+
+
+def python_landscape(site_dir: Path, st: dict) -> dict[str, np.ndarray]:
+    grid = plane_grid(st["plane"], st["grid"])
+    loss, offset = reference.run(site_dir / "models", "quadratic_landscape", {
+        "grid": grid, "a": _f32(st["a"]), "b": _f32(st["b"]), "c": _f32(st["c"])})
+    return {"loss": loss, "offset": offset, "grid": grid}
+
+
+def closed_form(st: dict) -> dict[str, np.ndarray]:
+    """The quadratic's quantities in float64 from the float32 inputs: nothing shared with the graphs."""
+    a, b, c, alpha = (float(st[k]) for k in ("a", "b", "c", "alpha"))
+    x = np.asarray(st["x"], dtype=np.float64)
+    curvature = np.array([[a, b], [b, c]])
+
+    def f(p):
+        return 0.5 * (p - 0.5) @ curvature @ (p - 0.5) + G @ p
+
+    def gradient(p):
+        return curvature @ (p - 0.5) + G
+
+    phi = x - alpha * gradient(x)
+    return {
+        "curvature": curvature.reshape(-1),
+        "eigenvalues": np.linalg.eigvalsh(curvature),
+        "gradient": gradient(x),
+        "phi": phi,
+        "first_order_meta_gradient": gradient(phi),
+        "meta_gradient": (np.eye(2) - alpha * curvature) @ gradient(phi),
+        "loss": np.array([f(x)]),
+        "loss_after": np.array([f(phi)]),
+    }
+
+
+# ---- the page --------------------------------------------------------------------------------
+
+
+def _built_params(site_dir: Path, figure_id: str) -> dict:
+    """data-params of a figure as the build wrote it, from whichever page holds it."""
+    for page in sorted(site_dir.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        found = re.search(rf"""id="fig-{figure_id}"[^>]*data-params=(?:'([^']*)'|"([^"]*)")""", text)
+        if found:
+            return json.loads(html.unescape(found.group(1) or found.group(2)))
+    pytest.fail(f"no built page holds figure {figure_id}")
+
+
+def open_curvature(page, server, pages_with):
+    _, mount = open_figure_only(page, server, pages_with)
+    return mount
+
+
+def open_figure_only(page, server, pages_with):
+    pages = pages_with(f'data-figure="{FIGURE}"')
+    if not pages:
+        pytest.fail(f"no built page holds figure {FIGURE}")
+    path = pages[0][: -len("index.html")] if pages[0].endswith("index.html") else pages[0]
+    page.goto(server.url(path))
+    figure = page.locator(f"#fig-{FIGURE}")
+    figure.scroll_into_view_if_needed()
+    page.wait_for_selector(f"#fig-{FIGURE}[data-state=ready]", timeout=60_000)
+    assert not figure.locator(".figure-fallback").is_visible(), "fallback still shown after mount"
+    return figure, figure.locator(".figure-mount")
+
+
+def settled(mount) -> dict:
+    mount.evaluate(IDLE)
+    return mount.evaluate(INSPECT)
+
+
+def drawn_arrows(mount) -> dict[str, dict[str, list[float]]]:
+    """Each arrow's start (its shaft's first point) and tip (its head's first point, or the shaft's
+    end when the arrow is too short for a head), in SVG user units, as drawn."""
+    return mount.evaluate("""m => Object.fromEntries(['step', 'exact', 'first-order'].map((name) => {
+        const g = m.querySelector(`.fig-arrow-${name}`);
+        const line = g.querySelector('line'), head = g.querySelector('path').getAttribute('d');
+        const at = (n) => Number(line.getAttribute(n));
+        const tip = head ? head.match(/^M([-\\d.]+),([-\\d.]+)/).slice(1).map(Number) : [at('x2'), at('y2')];
+        return [name, {start: [at('x1'), at('y1')], tip}];
+    }))""")
+
+
+def shown_numbers(mount, label: str) -> list[float]:
+    cells = mount.locator(f'table[aria-label="{label}"] td').all_inner_texts()
+    return [float(text.replace("−", "-")) for text in cells]
+
+
+def check_everything(site_dir: Path, mount, st: dict) -> dict[str, np.ndarray]:
+    """Every number and mark the figure shows, against onnxruntime and the closed form."""
+    python = python_curvature(site_dir, st)
+    exact = closed_form(st)
+    for name in CURVATURE_OUTPUTS:
+        got = np.asarray(st["outputs"][name])
+        np.testing.assert_allclose(got, python[name].reshape(-1), rtol=0, atol=ATOL, err_msg=name)
+        np.testing.assert_allclose(got, exact[name], rtol=0, atol=CLOSED_FORM_ATOL, err_msg=name)
+
+    # The map: f on the grid, shifted by its grid minimum.
+    land = python_landscape(site_dir, st)
+    np.testing.assert_allclose(st["landscape"]["loss"], land["loss"], rtol=0, atol=ATOL)
+    assert st["landscape"]["offset"] == pytest.approx(float(land["offset"]), abs=ATOL)
+    grid = land["grid"].astype(np.float64)
+    d = grid - 0.5
+    a, b, c = (float(st[k]) for k in "abc")
+    f = 0.5 * (a * d[:, 0] ** 2 + 2 * b * d[:, 0] * d[:, 1] + c * d[:, 1] ** 2) + grid @ G
+    np.testing.assert_allclose(st["landscape"]["loss"], f - f.min(), rtol=0, atol=CLOSED_FORM_ATOL)
+    assert st["landscape"]["key"] == f"{st['a']},{st['b']},{st['c']}", "the map is for another C"
+
+    # The arrows' data end points: x -> phi, and x - s * (each meta-gradient), s the arrow scale.
+    x, s = np.asarray(st["x"]), st["arrowScale"]
+    want = {"step": exact["phi"], "exact": x - s * exact["meta_gradient"],
+            "firstOrder": x - s * exact["first_order_meta_gradient"]}
+    for name, tip in want.items():
+        np.testing.assert_allclose(st["arrows"][name]["from"], x, rtol=0, atol=1e-7, err_msg=name)
+        np.testing.assert_allclose(st["arrows"][name]["to"], tip, rtol=0, atol=CLOSED_FORM_ATOL * (1 + s), err_msg=name)
+    # ... and where they are drawn: x1 across, x2 up, the unit square filling the plot area.
+    inner = st["inner"]
+
+    def user_units(p):
+        return [inner["left"] + p[0] * inner["width"], inner["bottom"] - p[1] * inner["height"]]
+
+    for name, marks in drawn_arrows(mount).items():
+        key = {"first-order": "firstOrder"}.get(name, name)
+        np.testing.assert_allclose(marks["start"], user_units(x), rtol=0, atol=USER_UNIT_TOLERANCE, err_msg=name)
+        np.testing.assert_allclose(marks["tip"], user_units(want[key]), rtol=0, atol=USER_UNIT_TOLERANCE, err_msg=name)
+    assert [st["handle"]["x"], st["handle"]["y"]] == pytest.approx(st["x"], abs=1e-6)
+
+    # The numbers beside the map are the graph's, to the three digits shown.
+    shown = {
+        "Hessian C =": python["curvature"], "eigenvalues of C:": python["eigenvalues"],
+        "exact, (I − αC) ∇f(φ) =": python["meta_gradient"], "first-order, ∇f(φ) =": python["first_order_meta_gradient"],
+    }
+    for label, values in shown.items():
+        np.testing.assert_allclose(shown_numbers(mount, label), values.reshape(-1), rtol=0, atol=5e-4 + 1e-7, err_msg=label)
+    readout = mount.locator(".figure-readout").inner_text().replace("−", "-")
+    numbers = [float(v) for v in re.findall(r"-?\d+\.\d+", readout)]
+    # x (2 digits), alpha (2), phi (3), f(x) and f(phi) (3), in that order.
+    expected = [*st["x"], st["alpha"], *python["phi"], float(python["loss"]), float(python["loss_after"])]
+    tolerances = [5e-3 + 1e-7] * 3 + [5e-4 + 1e-7] * 4
+    assert len(numbers) == len(expected), readout
+    for got, want, tol in zip(numbers, expected, tolerances):
+        assert abs(got - want) <= tol, (readout, want)
+    return python
+
+
+# ---- local curvature ----------------------------------------------------------------------
+
+
+def test_first_frame_is_the_closed_form_at_the_defaults(page, server, site_dir, pages_with):
+    figure, mount = open_figure_only(page, server, pages_with)
+    st = settled(mount)
+    params = figure_params(figure)
+    assert (st["a"], st["b"], st["c"]) == pytest.approx((0.5, -0.1, 0.0))  # ARTICLE.md's defaults
+    assert st["x"] == pytest.approx(params["x"]) and st["alpha"] == pytest.approx(params["step_size"])
+    python = check_everything(site_dir, mount, st)
+    # Not vacuous: at the defaults the two arrows differ visibly, and f is negative somewhere.
+    assert np.abs(python["meta_gradient"] - python["first_order_meta_gradient"]).max() > 0.05
+    assert st["landscape"]["offset"] < 0
+
+
+def test_curvature_sliders_by_keyboard_pointer_and_value(page, server, site_dir, pages_with):
+    mount = open_curvature(page, server, pages_with)
+    maps = []
+
+    def map_image() -> str:
+        return mount.locator('[data-layer="map"] image').get_attribute("href")
+
+    maps.append(map_image())
+    # a by keyboard: End (0.5), then three steps down.
+    a = mount.get_by_role("slider", name="a (C₁₁)")
+    a.focus()
+    page.keyboard.press("End")
+    for _ in range(3):
+        page.keyboard.press("ArrowLeft")
+    st = settled(mount)
+    assert st["a"] == pytest.approx(0.47, abs=1e-6)
+    check_everything(site_dir, mount, st)
+    maps.append(map_image())
+    # b by pointer: a click near the left end of the track gives a value near -0.5.
+    b = mount.get_by_role("slider", name="b (C₁₂ = C₂₁)")
+    box = b.bounding_box()
+    page.mouse.click(box["x"] + 3, box["y"] + box["height"] / 2)
+    st = settled(mount)
+    assert st["b"] < -0.4, st["b"]
+    check_everything(site_dir, mount, st)
+    maps.append(map_image())
+    # c by value (as assistive technology sets it), into negative curvature.
+    mount.get_by_role("slider", name="c (C₂₂)").fill("-0.35")
+    st = settled(mount)
+    assert st["c"] == pytest.approx(-0.35, abs=1e-6)
+    check_everything(site_dir, mount, st)
+    maps.append(map_image())
+    # The slider's own readout says the value it holds.
+    assert mount.locator("output").nth(2).inner_text() == "−0.35"
+    assert len(set(maps)) == len(maps), "the map did not follow C"
+
+
+def test_step_size_slider(page, server, site_dir, pages_with):
+    mount = open_curvature(page, server, pages_with)
+    alpha = mount.get_by_role("slider", name="Inner step size α")
+    alpha.focus()
+    page.keyboard.press("Home")
+    st = settled(mount)
+    assert st["alpha"] == 0
+    python = check_everything(site_dir, mount, st)
+    # With alpha = 0 there is no inner step: phi = x and both meta-gradients are grad f(x).
+    np.testing.assert_allclose(python["phi"], st["x"], atol=1e-7)
+    np.testing.assert_allclose(python["meta_gradient"], python["first_order_meta_gradient"], atol=1e-7)
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    st = settled(mount)
+    assert st["alpha"] == pytest.approx(0.2, abs=1e-6)
+    check_everything(site_dir, mount, st)
+    alpha.fill("2")
+    st = settled(mount)
+    assert st["alpha"] == 2
+    check_everything(site_dir, mount, st)
+
+
+def test_c_zero_button_and_reset(page, server, site_dir, pages_with):
+    mount = open_curvature(page, server, pages_with)
+    start = settled(mount)
+    mount.get_by_role("button", name="C = 0").click()
+    st = settled(mount)
+    assert (st["a"], st["b"], st["c"]) == (0, 0, 0)
+    python = check_everything(site_dir, mount, st)
+    # Without curvature f is linear: both meta-gradients are g, and the arrows coincide.
+    for name in ("gradient", "first_order_meta_gradient", "meta_gradient"):
+        np.testing.assert_allclose(python[name], G, atol=1e-7)
+    np.testing.assert_allclose(python["eigenvalues"], 0, atol=0)
+    assert st["arrows"]["exact"] == st["arrows"]["firstOrder"]
+    assert mount.locator("output").nth(0).inner_text() == "0.00"
+    # The button works from the keyboard too, after a change.
+    mount.get_by_role("slider", name="a (C₁₁)").fill("0.2")
+    settled(mount)
+    mount.get_by_role("button", name="C = 0").focus()
+    page.keyboard.press("Enter")
+    assert settled(mount)["a"] == 0
+    # Reset: the defaults back, C, alpha and x.
+    mount.get_by_role("slider", name="Inner step size α").fill("0.5")
+    mount.get_by_role("slider", name="x, the starting point").focus()
+    page.keyboard.press("ArrowLeft")
+    mount.get_by_role("button", name="Reset").click()
+    st = settled(mount)
+    for key in ("a", "b", "c", "alpha", "x"):
+        assert st[key] == start[key], key
+    check_everything(site_dir, mount, st)
+
+
+def test_negative_curvature_lengthens_the_exact_arrow(page, server, site_dir, pages_with):
+    """The settings the chapter calls out: with C negative definite, I - alpha C > I."""
+    mount = open_curvature(page, server, pages_with)
+    for name, value in (("a (C₁₁)", "-0.5"), ("b (C₁₂ = C₂₁)", "0"), ("c (C₂₂)", "-0.5")):
+        mount.get_by_role("slider", name=name).fill(value)
+    st = settled(mount)
+    python = check_everything(site_dir, mount, st)
+    np.testing.assert_allclose(python["eigenvalues"], [-0.5, -0.5], atol=1e-7)
+    # (I - alpha C) = (1 + alpha / 2) I: the exact meta-gradient is the first-order one, 1.5 times.
+    np.testing.assert_allclose(python["meta_gradient"], 1.5 * python["first_order_meta_gradient"], atol=1e-6)
+
+
+def test_keyboard_moves_x(page, server, site_dir, pages_with):
+    mount = open_curvature(page, server, pages_with)
+    start = settled(mount)["x"]
+    handle = mount.get_by_role("slider", name="x, the starting point")
+    handle.focus()
+    for key in ["ArrowLeft"] * 3 + ["ArrowUp"] * 2:
+        page.keyboard.press(key)
+    st = settled(mount)
+    np.testing.assert_allclose(st["x"], [start[0] - 0.03, start[1] + 0.02], atol=1e-6)
+    check_everything(site_dir, mount, st)
+    assert handle.get_attribute("aria-valuetext") == f"x₁ = {st['x'][0]:.2f}, x₂ = {st['x'][1]:.2f}"
+    page.keyboard.press("Shift+ArrowUp")  # a big step
+    page.keyboard.press("Home")  # x1 to the left edge
+    st = settled(mount)
+    np.testing.assert_allclose(st["x"], [0.0, start[1] + 0.12], atol=1e-6)
+    check_everything(site_dir, mount, st)
+
+
+def _handle_centre(mount) -> tuple[float, float]:
+    """The centre of the x handle in viewport coordinates, once the page has stopped moving."""
+    handle = mount.get_by_role("slider", name="x, the starting point")
+    handle.scroll_into_view_if_needed()
+    mount.page.wait_for_function("() => document.fonts.status === 'loaded'")
+    box = handle.locator("circle").last.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    hit = mount.page.evaluate("([x, y]) => !!document.elementFromPoint(x, y)?.closest('.fig-handle')", [x, y])
+    assert hit, "the handle is not under its own centre (the page moved?)"
+    return x, y
+
+
+def test_pointer_drag_moves_x(page, server, site_dir, pages_with):
+    mount = open_curvature(page, server, pages_with)
+    start = settled(mount)["x"]
+    x, y = _handle_centre(mount)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 60, y - 40, steps=6)
+    page.mouse.up()
+    st = settled(mount)
+    assert st["x"][0] < start[0] - 0.05 and st["x"][1] > start[1] + 0.05, st["x"]
+    check_everything(site_dir, mount, st)
+    # The point ends under the pointer (the drag works in the SVG's user units, scaled by CSS).
+    end_x, end_y = _handle_centre(mount)
+    assert abs(end_x - (x - 60)) < 1.5 and abs(end_y - (y - 40)) < 1.5
+
+
+def test_touch_drag_moves_x(new_page, server, site_dir, pages_with):
+    page = new_page(has_touch=True, is_mobile=True, viewport={"width": 390, "height": 800})
+    mount = open_curvature(page, server, pages_with)
+    start = settled(mount)["x"]
+    x, y = _handle_centre(mount)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for k in range(1, 7):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x - 5 * k, "y": y + 4 * k}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    st = settled(mount)
+    assert st["x"][0] < start[0] - 0.03 and st["x"][1] < start[1] - 0.02, st["x"]
+    check_everything(site_dir, mount, st)
+
+
+def test_every_control_has_a_visible_label(page, server, pages_with):
+    mount = open_curvature(page, server, pages_with)
+    controls = mount.locator("input, button").all()
+    assert len(controls) == 6  # a, b, c, alpha; C = 0, Reset
+    for control in controls:
+        name = control.evaluate("c => c.labels?.[0]?.textContent?.trim() || c.textContent.trim() || ''")
+        assert name, "unlabelled control"
+        if control.evaluate("c => !!c.labels?.[0]"):
+            assert control.evaluate("c => c.labels[0].checkVisibility()"), name
+
+
+def test_dark_mode_and_no_javascript(new_page, server, pages_with):
+    page = new_page(color_scheme="dark")
+    mount = open_curvature(page, server, pages_with)
+    fill = mount.locator('[data-layer="map"] rect').last.evaluate("r => getComputedStyle(r).fill")
+    assert fill == "rgb(158, 202, 225)", fill  # --fig-contour-high of the dark palette
+    page = new_page(java_script_enabled=False)
+    pages = pages_with(f'data-figure="{FIGURE}"')
+    page.goto(server.url(pages[0][: -len("index.html")]))
+    picture = page.locator(f"#fig-{FIGURE} .figure-fallback .figure-picture")
+    picture.scroll_into_view_if_needed()
+    assert picture.is_visible()
+    assert picture.locator('[data-layer="map"] image').get_attribute("href").startswith("data:image/png;base64,")
+    assert picture.locator(".fig-arrow-exact path").get_attribute("d")
+    assert picture.locator('table[aria-label="Hessian C ="]').count() == 1
+
+
+# ---- fine-tune the first-order MAML model ----------------------------------------------------
+
+
+def test_fomaml_finetune_compares_with_maml_on_the_same_samples(page, server, site_dir, pages_with):
+    figure, mount = open_figure(page, server, pages_with, "finetune-fomaml")
+    params = figure_params(figure)
+    assert params["model"] == "fomaml" and params["compare"] == "maml"
+    st = state(mount)
+    assert st["model"] == "fomaml" and st["step"] == params["preview_steps"] == 10
+    assert_matches(st, fine_tune_reference(site_dir, "fomaml", st, 10))
+    # The same target, samples and settings as "Fine-tune the MAML model" (in How MAML works).
+    maml_params = _built_params(site_dir, "finetune-maml")
+    for key in ("amplitude", "phase", "samples", "steps", "step_size", "max_samples", "seed", "preview_steps"):
+        assert params[key] == maml_params[key], key
+    # Switched on, the MAML model is brought to the same step on the same samples.
+    mount.get_by_label("Compare with the MAML model").check()
+    page.wait_for_function("m => m.figureState.compareMse.length === 11 && m.dataset.busy === 'false'",
+                           arg=mount.element_handle())
+    st = state(mount)
+    assert_matches(st, fine_tune_reference(site_dir, "maml", st, 10), params_key="compareParams", mse_key="compareMse")
+    st = fine_tune_now(page, mount, 3)
+    assert_matches(st, fine_tune_reference(site_dir, "fomaml", st, 3))
+    assert_matches(st, fine_tune_reference(site_dir, "maml", st, 3), params_key="compareParams", mse_key="compareMse")
+    wait_idle(mount)
