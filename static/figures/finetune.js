@@ -277,7 +277,7 @@ async function build(element, rawParams, runtime, { interactive }) {
     state.steps = steps;
     const { xs, ys } = state;
     const delay = animate && !reducedMotion ? STEP_DELAY_MS : 0;
-    status.set(`Fine-tuning on ${plural(xs.length, "sample")}…`);
+    if (!quiet) status.set(`Fine-tuning on ${plural(xs.length, "sample")}…`);
     for (let n = 1; n <= steps; n++) {
       // One graph call per model and step: the step, then the prediction and MSE it leads to.
       const result = await computer.step(state.params, xs, ys);
