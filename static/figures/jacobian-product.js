@@ -1,0 +1,372 @@
+// Figure "jacobian-product": the chain rule through k inner steps, as numbers, on one line-fitting
+// task (two parameters, so every matrix is 2 × 2).
+//
+// The reader drags theta on the task's support-loss landscape (line_landscape, computed once at
+// mount), or moves it with the arrow keys, and sets the inner step size alpha and the number of
+// inner steps k = 1..5. For each (theta, alpha) one run of the graph line_jacobian_product gives
+// the inner path phi_0 = theta, ..., phi_5, each step's Jacobian J_j = I - alpha H(phi_j), their
+// running products d phi_k / d theta = J_{k-1} ... J_0, and for every k the exact meta-gradient
+// (MAML through k steps) and the first-order one (the product dropped). The k slider only picks
+// rows of that result, so it never runs the graph.
+//
+// What is drawn: the path phi_0..phi_k, and from theta two arrows pointing along the negative
+// exact and first-order meta-gradients (the direction a meta-descent step would take). The
+// gradients are short compared with the plane, so both arrows share one scale factor s, a round
+// number (1, 2 or 5 times a power of ten) chosen so that the longer arrow spans at most
+// `arrow_length` of the plane; the readout states s. That scaling is the only arithmetic done
+// here, and it is drawing, not maths: every number shown is a graph output.
+//
+// params: {dataset = "reptile" (toys.json's one-task set), task = 0 (which task of the data set),
+//          grid = 41, theta = [0.9, 0.8],
+//          step_size = 0.5 (alpha), steps = 3 (k), key_step = 0.01 (theta per arrow key),
+//          arrow_length = 0.45 (the longer arrow's most, in plane units)}
+//
+// mount() and picture() are one function: the static picture is the first frame without the
+// controls and with no input wired.
+
+import { controlRow, slider, statusLine } from "./lib/controls.js";
+import { createHandle } from "./lib/handle.js";
+import { createLandscape, landscapeRow } from "./lib/landscape.js";
+import { arrow, clippedLayer, createPlot, curve, dots, legend } from "./lib/plot.js";
+import { formatNumber, matrixView } from "./lib/readouts.js";
+import { disposeAll, lineDataset, planeGrid } from "./lib/toys.js";
+
+const DEFAULTS = {
+  dataset: "reptile",
+  task: 0,
+  grid: 41,
+  theta: [0.9, 0.8],
+  step_size: 0.5,
+  steps: 3,
+  key_step: 0.01,
+  arrow_length: 0.45,
+};
+const ALPHA_RANGE = { min: 0.05, max: 2, step: 0.05 };
+const SERIES = { theta: 1, exact: 2, firstOrder: 3, path: 5, minimum: 6 };
+const SUBSCRIPT = "₀₁₂₃₄₅₆₇₈₉";
+const sub = (j) => String(j).replace(/\d/g, (d) => SUBSCRIPT[Number(d)]);
+
+/** One task's train and test points as the (N,) tensors line_jacobian_product takes. */
+function taskTensors(runtime, dataset, task) {
+  const { N, arrays } = dataset;
+  const slice = (key) => runtime.tensor(arrays[key].subarray(task * N, (task + 1) * N), [N]);
+  return Object.fromEntries(["x_train", "y_train", "x_test", "y_test"].map((key) => [key, slice(key)]));
+}
+
+/** The task's support-set loss on the grid (line_landscape with one task), as a Float32Array. */
+async function supportLandscape(runtime, session, dataset, task, n) {
+  const { N, arrays } = dataset;
+  const inputs = {
+    grid: runtime.tensor(planeGrid(dataset.plane, n), [n * n, 2]),
+    x: runtime.tensor(arrays.x_train.subarray(task * N, (task + 1) * N), [1, N]),
+    y: runtime.tensor(arrays.y_train.subarray(task * N, (task + 1) * N), [1, N]),
+  };
+  try {
+    return (await runtime.run(session, inputs)).loss;
+  } finally {
+    disposeAll(inputs);
+  }
+}
+
+/**
+ * Runs line_jacobian_product for the latest requested (theta, alpha) only: while a run is in
+ * flight, newer requests replace each other, so a fast drag never queues stale work.
+ */
+function createRunner(runtime, session, data, onResult) {
+  let wanted = null;
+  let running = null;
+  async function runOne({ theta, alpha }) {
+    const inputs = { theta: runtime.tensor(theta, [2]), step_size: runtime.tensor([alpha], []) };
+    try {
+      const out = await runtime.run(session, { ...data, ...inputs });
+      // The float32 inputs the graph actually saw travel with its outputs.
+      onResult({ theta: Array.from(inputs.theta.data), alpha: inputs.step_size.data[0], ...out });
+    } finally {
+      disposeAll(inputs);
+    }
+  }
+  async function drain() {
+    try {
+      while (wanted) {
+        const job = wanted;
+        wanted = null;
+        await runOne(job);
+      }
+    } finally {
+      running = null;
+    }
+  }
+  return {
+    request(theta, alpha) {
+      wanted = { theta: Float32Array.from(theta), alpha };
+      running ??= drain();
+      return running;
+    },
+    idle: () => running ?? Promise.resolve(),
+  };
+}
+
+/**
+ * The arrows' common scale: the largest of 1, 2, 5 times a power of ten that keeps the longer
+ * arrow within `target` plane units (1 when both gradients vanish).
+ */
+function arrowScale(longest, target) {
+  if (!(longest > 0) || !Number.isFinite(longest)) return 1;
+  const raw = target / longest;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const mantissa = [5, 2, 1].find((m) => m * power <= raw * (1 + 1e-12)) ?? 1;
+  return Number((mantissa * power).toPrecision(1));
+}
+
+/** A labelled block of the matrix panel: a heading line and a wrapping row of matrices. */
+function panelSection(parent, heading) {
+  const section = document.createElement("div");
+  section.className = "figure-jacobian-section";
+  const title = document.createElement("p");
+  Object.assign(title.style, { margin: "0.5rem 0 0.2rem", fontFamily: "var(--font-ui)", fontSize: "0.85rem" });
+  title.textContent = heading;
+  const row = document.createElement("div");
+  Object.assign(row.style, { display: "flex", flexWrap: "wrap", gap: "0.4rem 1rem", alignItems: "center" });
+  section.append(title, row);
+  parent.append(section);
+  return row;
+}
+
+/**
+ * The arrows' and the path's key, in a strip of its own under the map (over the map it would hide
+ * part of the landscape). Decorative: the readout and the caption name every mark.
+ */
+function drawLegend(parent, left) {
+  const strip = createPlot({ width: 360, height: 54, margin: { top: 0, right: 0, bottom: 0, left: 0 }, role: null });
+  strip.svg.setAttribute("aria-hidden", "true");
+  legend(strip, [
+    { label: "−s × exact meta-gradient (MAML through k steps)", series: SERIES.exact },
+    { label: "−s × first-order meta-gradient (product dropped)", series: SERIES.firstOrder, dashed: true },
+    { label: "inner path φ₀, φ₁, …, φₖ", series: SERIES.path, marker: "dot" },
+  ], { x: left, y: 12 });
+  parent.append(strip.svg);
+}
+
+/** Show exactly the view for k among several, one per k (their labels differ with k). */
+function showOnly(views, k) {
+  views.forEach((view, i) => {
+    view.element.style.display = i === k - 1 ? "inline-flex" : "none";
+  });
+}
+
+/** The static picture: the figure's first frame, drawn by the same code as the page's. */
+export async function picture(element, params, runtime) {
+  await build(element, params, runtime, { interactive: false });
+}
+
+export async function mount(element, params, runtime) {
+  return build(element, params, runtime, { interactive: true });
+}
+
+async function build(element, params, runtime, { interactive }) {
+  const settings = { ...DEFAULTS, ...params };
+  const started = performance.now();
+  const [dataset, landscapeSession, session, manifest] = await Promise.all([
+    lineDataset(runtime, settings.dataset),
+    runtime.session("line_landscape"),
+    // 1,275 nodes (five unrolled steps, each with its Hessian): graph optimisation about doubles
+    // the session's creation time, and the runs are no slower without it.
+    runtime.session("line_jacobian_product", { graphOptimizationLevel: "disabled" }),
+    runtime.manifest(),
+  ]);
+  const task = dataset.tasks[settings.task];
+  if (!task) throw new Error(`line data set "${settings.dataset}" has no task ${settings.task}`);
+  const n = settings.grid;
+  const loaded = performance.now();
+  const landscape = await supportLandscape(runtime, landscapeSession, dataset, settings.task, n);
+  const mapped = performance.now();
+  const data = taskTensors(runtime, dataset, settings.task); // kept for every run; released on destroy
+  // The graph computes every k up to its fixed maximum; its output shapes say which.
+  const maxSteps = manifest.graphs.line_jacobian_product.outputs.find((o) => o.name === "products").shape[0];
+  const f2 = (v) => v.toFixed(2);
+  const state = { theta: [...settings.theta], alpha: settings.step_size, k: settings.steps, result: null, scale: 1 };
+
+  element.replaceChildren();
+  const row = landscapeRow(element);
+  const map = createLandscape(row, {
+    x: dataset.plane.a,
+    y: dataset.plane.b,
+    title: `Support loss of the task a* = ${task.a}, b* = ${task.b}`,
+    label: "Support-set loss landscape of the task, with theta, the inner path and the two meta-gradient arrows",
+  });
+  map.draw({ values: landscape, nx: n, ny: n });
+  map.marker(`minimum of the task at a = ${task.a}, b = ${task.b}`, SERIES.minimum).set(task.a, task.b);
+  const { plot } = map;
+  // Arrows and the path may leave the plane: clip them to the map.
+  const marks = clippedLayer(plot, "marks");
+  const pathLine = curve(marks, plot.x, plot.y, { series: SERIES.path, width: 1.25 });
+  const dotLayer = marks.append("g").attr("data-path", "phi");
+  let pathDots = null;
+  const exactArrow = arrow(plot, marks, { series: SERIES.exact, width: 2.5 });
+  exactArrow.node.dataset.arrow = "exact";
+  const firstOrderArrow = arrow(plot, marks, { series: SERIES.firstOrder, width: 2.5, className: "fig-dashed" });
+  firstOrderArrow.node.dataset.arrow = "first-order";
+  drawLegend(map.element, plot.inner.left);
+  const handle = createHandle(plot, plot.layer("handles"), {
+    interactive,
+    x: state.theta[0],
+    y: state.theta[1],
+    label: "θ, the starting point of the inner steps",
+    series: SERIES.theta,
+    step: [settings.key_step, settings.key_step],
+    format: (a, b) => `a = ${f2(a)}, b = ${f2(b)}`,
+    onMove: (a, b) => {
+      state.theta = [a, b];
+      runner.request(state.theta, state.alpha);
+      return { x: a, y: b };
+    },
+  });
+
+  // The numbers: every step's Jacobian, their product and the two meta-gradients.
+  const panel = document.createElement("div");
+  panel.className = "figure-jacobians";
+  Object.assign(panel.style, { minWidth: "0" });
+  row.append(panel);
+  const jacobianRow = panelSection(panel, "Step Jacobians Jⱼ = I − α H(φⱼ), H the support loss's Hessian:");
+  // Drawn in the chain rule's order, latest step on the left: J_{k-1} ... J_0.
+  const jacobianViews = Array.from({ length: maxSteps }, (_, j) => ({ j }))
+    .reverse()
+    .map(({ j }) => ({ j, view: matrixView(jacobianRow, { label: `J${sub(j)}` }) }));
+  const productRow = panelSection(panel, "Their product, the Jacobian of the whole inner loop:");
+  const productViews = Array.from({ length: maxSteps }, (_, i) => {
+    const k = i + 1;
+    const chain = Array.from({ length: k }, (_, j) => `J${sub(k - 1 - j)}`).join(" ");
+    return matrixView(productRow, { label: `dφ${sub(k)}/dθ = ${chain} =` });
+  });
+  const gradientRow = panelSection(panel, "Meta-gradients at θ (exact = (dφₖ/dθ)ᵀ × first-order):");
+  const exactViews = Array.from({ length: maxSteps }, (_, i) =>
+    matrixView(gradientRow, { label: `exact ∇θ L(φ${sub(i + 1)}) =`, rows: 2, columns: 1, digits: 4 }));
+  const firstOrderViews = Array.from({ length: maxSteps }, (_, i) =>
+    matrixView(gradientRow, { label: `first-order ∇L(φ${sub(i + 1)}) =`, rows: 2, columns: 1, digits: 4 }));
+
+  const controls = interactive ? controlRow(element) : null;
+  const readout = statusLine(element, { className: "figure-status figure-readout", live: interactive });
+  if (interactive) {
+    slider(controls, {
+      label: "Inner step size α",
+      ...ALPHA_RANGE,
+      value: state.alpha,
+      format: (v) => v.toFixed(2),
+      onInput: (v) => {
+        state.alpha = v;
+        runner.request(state.theta, state.alpha);
+      },
+    });
+    slider(controls, {
+      label: "Inner steps k",
+      min: 1,
+      max: maxSteps,
+      step: 1,
+      value: state.k,
+      format: (k) => String(k),
+      onInput: (k) => {
+        state.k = k;
+        if (state.result) draw();
+      },
+    });
+  }
+
+  const runner = createRunner(runtime, session, data, (result) => {
+    state.result = result;
+    draw();
+  });
+
+  /** Draw the stored graph result for the current k: nothing here runs a graph. */
+  function draw() {
+    const r = state.result;
+    const k = state.k;
+    const [a, b] = r.theta;
+    // The path phi_0 .. phi_k, and the points phi_1 .. phi_k where the later Hessians are taken.
+    const xs = Array.from({ length: k + 1 }, (_, j) => r.path[2 * j]);
+    const ys = Array.from({ length: k + 1 }, (_, j) => r.path[2 * j + 1]);
+    pathLine.set(xs, ys);
+    pathDots?.remove();
+    pathDots = dots(dotLayer, xs.slice(1), ys.slice(1), plot.x, plot.y, { series: SERIES.path, radius: 2.5 });
+
+    const exact = r.meta_gradient.subarray(2 * (k - 1), 2 * k);
+    const firstOrder = r.first_order_meta_gradient.subarray(2 * (k - 1), 2 * k);
+    const longest = Math.max(Math.hypot(exact[0], exact[1]), Math.hypot(firstOrder[0], firstOrder[1]));
+    const s = arrowScale(longest, settings.arrow_length);
+    state.scale = s;
+    exactArrow.set(a, b, a - s * exact[0], b - s * exact[1]);
+    firstOrderArrow.set(a, b, a - s * firstOrder[0], b - s * firstOrder[1]);
+
+    for (const { j, view } of jacobianViews) {
+      view.set(r.jacobians.subarray(4 * j, 4 * j + 4));
+      view.element.style.display = j < k ? "inline-flex" : "none";
+    }
+    productViews.forEach((view, i) => view.set(r.products.subarray(4 * i, 4 * i + 4)));
+    exactViews.forEach((view, i) => view.set(r.meta_gradient.subarray(2 * i, 2 * i + 2)));
+    firstOrderViews.forEach((view, i) => view.set(r.first_order_meta_gradient.subarray(2 * i, 2 * i + 2)));
+    for (const views of [productViews, exactViews, firstOrderViews]) showOnly(views, k);
+
+    readout.set(
+      `θ = (${f2(a)}, ${f2(b)}), α = ${r.alpha.toFixed(2)}, k = ${k}: query loss after the inner steps ` +
+        `L(φ${sub(k)}) = ${formatNumber(r.test_loss[k], 4)} (at θ: ${formatNumber(r.test_loss[0], 4)}). ` +
+        `Arrows from θ: −s × each meta-gradient, with s = ${s}.`,
+    );
+    Object.assign(element.dataset, { theta: JSON.stringify(r.theta), steps: String(k), arrowScale: String(s) });
+  }
+
+  await runner.request(state.theta, state.alpha);
+  // Where mount's time goes (for the benchmark): loading data, runtime and sessions; the
+  // landscape's one run; the first line_jacobian_product run and its drawing.
+  const mountMs = { load: loaded - started, landscape: mapped - loaded, firstRun: performance.now() - mapped };
+  if (!interactive) {
+    disposeAll(data);
+    return null;
+  }
+
+  /** An arrow's data end points as drawn, and the same in user units. */
+  const arrowEnds = (line) => {
+    const [x1, y1] = line.node.dataset.from.split(",").map(Number);
+    const [x2, y2] = line.node.dataset.to.split(",").map(Number);
+    return { from: [x1, y1], to: [x2, y2], px: [plot.x(x1), plot.y(y1), plot.x(x2), plot.y(y2)] };
+  };
+  const shown = (views) => views.filter((v) => v.element.style.display !== "none")
+    .map((v) => ({ label: v.element.firstChild.textContent, cells: [...v.element.querySelectorAll("td")].map((td) => td.textContent) }));
+  const api = {
+    /** For tests and benchmarks: the graph's last inputs and outputs, and what is drawn. */
+    inspect: () => {
+      const r = state.result;
+      return {
+        dataset: settings.dataset,
+        task: settings.task,
+        theta: r.theta,
+        alpha: r.alpha,
+        k: state.k,
+        path: Array.from(r.path),
+        jacobians: Array.from(r.jacobians),
+        products: Array.from(r.products),
+        metaGradient: Array.from(r.meta_gradient),
+        firstOrderMetaGradient: Array.from(r.first_order_meta_gradient),
+        testLoss: Array.from(r.test_loss),
+        scale: state.scale,
+        inner: plot.inner,
+        arrows: { exact: arrowEnds(exactArrow), firstOrder: arrowEnds(firstOrderArrow) },
+        matrices: {
+          jacobians: shown(jacobianViews.map(({ view }) => view)),
+          product: shown(productViews),
+          exact: shown(exactViews),
+          firstOrder: shown(firstOrderViews),
+        },
+        readout: readout.text,
+        mountMs,
+      };
+    },
+    /** Resolves when every requested computation has been drawn. */
+    idle: () => runner.idle(),
+    destroy: () => {
+      disposeAll(data);
+      element.replaceChildren();
+    },
+  };
+  // The loader keeps no handle on the instance, so tests and benchmarks find it on the element.
+  element.figureTest = api;
+  return api;
+}
