@@ -140,8 +140,8 @@ function drawLegend(parent, left) {
   const strip = createPlot({ width: 360, height: 54, margin: { top: 0, right: 0, bottom: 0, left: 0 }, role: null });
   strip.svg.setAttribute("aria-hidden", "true");
   legend(strip, [
-    { label: "−s × exact meta-gradient (MAML through k steps)", series: SERIES.exact },
-    { label: "−s × first-order meta-gradient (product dropped)", series: SERIES.firstOrder, dashed: true },
+    { label: "−s × exact meta-gradient", series: SERIES.exact },
+    { label: "−s × first-order meta-gradient", series: SERIES.firstOrder, dashed: true },
     { label: "inner path φ₀, φ₁, …, φₖ", series: SERIES.path, marker: "dot" },
   ], { x: left, y: 12 });
   parent.append(strip.svg);

@@ -146,7 +146,16 @@ async function build(element, params, runtime, { interactive }) {
   const table = document.createElement("table");
   table.className = "readout figure-cost-table";
   Object.assign(table.style, { fontFamily: "var(--font-ui)", fontSize: "0.85rem", fontVariantNumeric: "tabular-nums", borderCollapse: "collapse" });
-  element.append(table, machine);
+  // On a phone the table is wider than the column: it scrolls inside a focusable region, so that
+  // the keyboard can scroll it too, instead of making the page scroll sideways.
+  const tableBox = document.createElement("div");
+  tableBox.className = "figure-cost-numbers";
+  for (const [name, value] of Object.entries({ tabindex: "0", role: "region", "aria-label": "Measured numbers of the cost plot" })) {
+    tableBox.setAttribute(name, value);
+  }
+  Object.assign(tableBox.style, { overflowX: "auto", maxWidth: "100%" });
+  tableBox.append(table);
+  element.append(tableBox, machine);
 
   // One y scale per quantity, over every method and k, so that toggling methods moves nothing.
   const scales = Object.fromEntries(Object.entries(QUANTITIES).map(([key, quantity]) => {
@@ -214,7 +223,7 @@ async function build(element, params, runtime, { interactive }) {
       parent.append(node);
       return node;
     };
-    const cellStyle = (align) => ({ padding: "0.1rem 0.6rem", textAlign: align });
+    const cellStyle = (align) => ({ padding: "0.1rem 0.5rem", textAlign: align, whiteSpace: "nowrap" });
     table.replaceChildren();
     make("caption", table, `${quantity.label}, ${quantity.unit}${quantity.spread ? " (median; first and third quartile)" : ""}`,
       { textAlign: "left", padding: "0.2rem 0" });
