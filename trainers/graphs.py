@@ -168,20 +168,23 @@ def _lengths(vectors: torch.Tensor) -> torch.Tensor:
     return torch.sqrt((vectors**2).sum(-1))
 
 
+# A floor on lengths that divide: at the task's minimum the gradients vanish, and the quotients
+# below are then 0 instead of NaN.
+_TINY = 1e-12
+
+
 def _cosines(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    """Row-wise cosine of two (k, 2) stacks. At the task's minimum both vectors vanish: the floor
-    on the denominator makes the cosine 0 there instead of NaN."""
-    return (u * v).sum(-1) / torch.clamp(_lengths(u) * _lengths(v), min=1e-12)
+    """Row-wise cosine of two (k, 2) stacks of vectors."""
+    return (u * v).sum(-1) / torch.clamp(_lengths(u) * _lengths(v), min=_TINY)
 
 
 def line_reptile_interpolation(inputs: Tensors) -> Tensors:
     """Everything the figure "Reptile interpolation" draws for one task, in one call.
 
     Reptile adapts on the train points only; MAML and first-order MAML adapt on them and are
-    judged on the test points, as in MAML's objective. Their directions are drawn as outer steps
-    of size beta_k = epsilon k alpha: Reptile's update is -epsilon alpha times the sum of its k
-    inner gradients, so a step of beta_k along -g is what Reptile would do if every one of those
-    gradients were g, and the arrows can be compared by length as well as by angle.
+    judged on the test points, as in MAML's objective. The figure compares directions: each
+    meta-gradient's descent direction is drawn from theta with the length of the Reptile update
+    (its own length is a separate output), so a zero update draws every arrow as a point.
     """
     theta, alpha, epsilon = inputs["theta"], inputs["step_size"], inputs["interpolation_rate"]
     x_train, y_train = inputs["x_train"], inputs["y_train"]
@@ -201,25 +204,26 @@ def line_reptile_interpolation(inputs: Tensors) -> Tensors:
 
     theta_next, exact, first_order = (torch.stack(rows) for rows in zip(*map(for_steps, range(1, REPTILE_STEPS + 1))))
     update = theta_next - theta
-    # A constant, not torch.arange: k = 1 .. REPTILE_STEPS as the graph's own numbers.
-    steps = torch.tensor([float(k) for k in range(1, REPTILE_STEPS + 1)], dtype=theta.dtype)
-    outer = epsilon * alpha * steps
-    maml_step = -outer[:, None] * exact
-    first_order_step = -outer[:, None] * first_order
+    update_length = _lengths(update)
+
+    def drawn_from_theta(gradient: torch.Tensor) -> torch.Tensor:
+        """theta plus the descent direction -g / |g|, as long as the Reptile update."""
+        unit = gradient / torch.clamp(_lengths(gradient), min=_TINY)[:, None]
+        return theta - update_length[:, None] * unit
+
     return {
         "path": torch.stack([toys.as_vector(p) for p in path]),
         "theta_next": theta_next,
         "update": update,
-        "update_length": _lengths(update),
+        "update_length": update_length,
         "maml_meta_gradient": exact,
         "first_order_meta_gradient": first_order,
-        "outer_step_size": outer,
-        "maml_end": theta + maml_step,
-        "first_order_end": theta + first_order_step,
-        "maml_step_length": _lengths(maml_step),
-        "first_order_step_length": _lengths(first_order_step),
-        "maml_cosine": _cosines(update, maml_step),
-        "first_order_cosine": _cosines(update, first_order_step),
+        "maml_length": _lengths(exact),
+        "first_order_length": _lengths(first_order),
+        "maml_end": drawn_from_theta(exact),
+        "first_order_end": drawn_from_theta(first_order),
+        "maml_cosine": _cosines(update, -exact),
+        "first_order_cosine": _cosines(update, -first_order),
     }
 
 
@@ -558,11 +562,10 @@ def catalogue() -> dict[str, GraphSpec]:
                 "update_length",
                 "maml_meta_gradient",
                 "first_order_meta_gradient",
-                "outer_step_size",
+                "maml_length",
+                "first_order_length",
                 "maml_end",
                 "first_order_end",
-                "maml_step_length",
-                "first_order_step_length",
                 "maml_cosine",
                 "first_order_cosine",
             ),
@@ -571,9 +574,9 @@ def catalogue() -> dict[str, GraphSpec]:
                 f"Reptile, MAML and first-order MAML on one line-fitting task, for k = 1..{REPTILE_STEPS} inner"
                 f" steps (row k - 1): the SGD path phi_0 = theta, ..., phi_{REPTILE_STEPS} on the train points;"
                 " the Reptile update theta_next = theta + epsilon (phi_k - theta), update = theta_next - theta"
-                " and its length; the exact and first-order meta-gradients of L_test(phi_k) (the toy loss);"
-                " beta_k = epsilon k alpha; the end points theta - beta_k g of both and their lengths; and"
-                " the cosine of each step with the Reptile update."
+                " and its length; the exact and first-order meta-gradients g of L_test(phi_k) (the toy loss)"
+                " and their lengths; the end points theta - |update| g / |g| of both (their descent directions"
+                " drawn as long as the update); and the cosine of each -g with the update."
             ),
         )
     )
