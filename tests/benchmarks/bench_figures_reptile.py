@@ -118,6 +118,11 @@ def reptile(bench: Bench) -> list[Result]:
         return results
 
     page, figure = bench.open_figure(INTERPOLATION)
+    # Where the mount's time goes: graph sessions and data, the landscape run, the first step run.
+    timings = page.evaluate(f"f => {HOOK}.inspect().timings", figure)
+    for stage, what in (("load", "sessions and data loaded"), ("landscape", "line_landscape run"),
+                        ("firstRun", "first line_reptile_interpolation run")):
+        results.append(Result(f"{INTERPOLATION}: {what} inside mount", timings[stage], "ms", "(part of it)"))
     alphas = [round(0.05 * i, 2) for i in range(1, 31)]
     epsilons = [round(0.05 * i, 2) for i in range(1, 21)]
     results += _summary(f"{INTERPOLATION}: theta drag event to arrows redrawn",
