@@ -91,6 +91,12 @@ def load_registry(file: Path, display: str, figures_dir: Path) -> FigureRegistry
         params = entry.get("params") or {}
         if not isinstance(params, dict):
             raise fail(f"figure {figure_id}: `params` must be a mapping", "params")
+        bad_key = _non_text_key(params)
+        if bad_key is not None:
+            # YAML reads on/off/yes/no/true/false (and numbers) as non-text keys; JSON needs text.
+            raise fail(f"figure {figure_id}: the params key {bad_key!r} is not text (YAML reads "
+                       f"bare on, off, yes, no, true, false and numbers as values): quote it, "
+                       f"e.g. \"{str(bad_key).lower()}\"", "params")
         lists = {}
         for key in ("models", "graphs"):
             value = entry.get(key) or []
@@ -113,6 +119,23 @@ def required_files(spec: FigureSpec, manifest: Manifest) -> list[Path]:
         if not path.is_file():
             raise ManifestError(f"missing model file static/models/{path.name}")
     return files
+
+
+def _non_text_key(value: object) -> object | None:
+    """The first mapping key that is not a string, anywhere inside `value`, or None."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return key
+            found = _non_text_key(item)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for item in value:
+            found = _non_text_key(item)
+            if found is not None:
+                return found
+    return None
 
 
 # --- Markdown side -------------------------------------------------------------------------

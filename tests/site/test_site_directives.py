@@ -78,6 +78,16 @@ def test_registry_refuses_unknown_settings(tmp_path):
     assert err.value.line == 3 and "`fallback`" in err.value.message
 
 
+def test_registry_refuses_params_keys_yaml_reads_as_booleans(tmp_path):
+    """`on: true` is {True: True} to YAML: the build names it instead of crashing on sort."""
+    file = tmp_path / "figures.yaml"
+    (tmp_path / "m.js").write_text("")
+    file.write_text("a:\n  module: m\n  params: {maml: {on: true, k: 1}}\n  alt: x\n")
+    with pytest.raises(BuildError) as err:
+        load_registry(file, "figures.yaml", tmp_path)
+    assert err.value.line == 3 and "True" in err.value.message and '"true"' in err.value.message
+
+
 # --- listings ----------------------------------------------------------------------------------
 
 def test_listing_extracts_a_function():
