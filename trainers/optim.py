@@ -44,8 +44,15 @@ def adam_update(
     v = {name: beta2 * state.v[name] + (1 - beta2) * g * g for name, g in grads.items()}
     correction1 = 1 - beta1**t
     correction2 = 1 - beta2**t
+    # eps as a one-element tensor rather than a Python number, with the same value: the ONNX
+    # exporter's optimiser rewrites x + c as x for a scalar constant c within 1e-8 of zero
+    # (onnxscript's add_0 rule), which dropped eps from the exported meta-steps, so that from a
+    # fresh state a parameter whose gradient is exactly zero became 0/0 = NaN. It leaves 1-D
+    # constants alone.
+    first = next(iter(params.values()))
+    eps_tensor = torch.tensor([eps], dtype=first.dtype, device=first.device)
     new_params = {
-        name: p - lr * (m[name] / correction1) / (torch.sqrt(v[name] / correction2) + eps)
+        name: p - lr * (m[name] / correction1) / (torch.sqrt(v[name] / correction2) + eps_tensor)
         for name, p in params.items()
     }
     return new_params, AdamState(m=m, v=v, t=t)
