@@ -28,6 +28,9 @@ from trainers.model import PARAM_NAMES, forward, init_params
 from trainers.onnx_export import GraphSpec, Tensors
 from trainers.optim import AdamState, adam_init
 from trainers.sinusoid import sinusoid
+from trainers.inner import task_loss, trajectory
+from trainers.methods.common import over_tasks
+from trainers.sinusoid import AMPLITUDE_RANGE, PHASE_RANGE, X_RANGE
 
 # Steps of the accumulated-loss figure: m = 0 .. ACCUMULATED_STEPS on its slider.
 ACCUMULATED_STEPS = 20
@@ -405,6 +408,94 @@ def _meta_step_spec(method_name: str) -> GraphSpec:
     )
 
 
+# --- Meta-training in the browser (figure "Meta-train in your browser") ------------------------
+
+# Fine-tuning steps of the held-out evaluation: the figure reports the MSE after one SGD step.
+HELDOUT_STEPS = 1
+
+
+def _from_uniform(u: torch.Tensor, bounds: tuple[float, float]) -> torch.Tensor:
+    """U[0, 1) draws -> U[low, high), exactly as trainers.sinusoid turns torch.rand into a batch."""
+    low, high = bounds
+    return low + (high - low) * u
+
+
+def sinusoid_tasks(inputs: Tensors) -> Tensors:
+    """A meta-batch of sinusoid tasks from uniform draws, as trainers.sinusoid.sample_batch builds
+    one from torch.rand: the page draws the uniforms, the task family stays defined here."""
+    amplitude = _from_uniform(inputs["amplitude_u"], AMPLITUDE_RANGE)
+    phase = _from_uniform(inputs["phase_u"], PHASE_RANGE)
+    support_x = _from_uniform(inputs["support_u"], X_RANGE)
+    query_x = _from_uniform(inputs["query_u"], X_RANGE)
+    return {
+        "amplitude": amplitude,
+        "phase": phase,
+        "support_x": support_x,
+        "support_y": sinusoid(support_x, amplitude, phase),
+        "query_x": query_x,
+        "query_y": sinusoid(query_x, amplitude, phase),
+    }
+
+
+def sinusoid_heldout_mse(inputs: Tensors) -> Tensors:
+    """Mean over tasks of the query MSE after 0 .. HELDOUT_STEPS SGD steps on each support set."""
+
+    def per_task(p, support_x, support_y, query_x, query_y) -> torch.Tensor:
+        path = trajectory(p, support_x, support_y, inputs["step_size"], HELDOUT_STEPS)
+        return torch.stack([task_loss(phi, query_x, query_y) for phi in path])
+
+    batch = (inputs["support_x"], inputs["support_y"], inputs["query_x"], inputs["query_y"])
+    return {"mse": over_tasks(per_task, *batch, params=_params(inputs)).mean(0)}
+
+
+def window_mean(inputs: Tensors) -> Tensors:
+    """The mean of a window of values (the figure's training curves: meta-losses of N iterations)."""
+    return {"mean": inputs["values"].mean()}
+
+
+def _meta_train_specs() -> list[GraphSpec]:
+    uniforms = _examples(6, amplitude_u=(_T, 1, 1), phase_u=(_T, 1, 1), support_u=(_T, _K, 1), query_u=(_T, _Q, 1))
+    batch = _examples(7, support_x=(_T, _K, 1), support_y=(_T, _K, 1), query_x=(_T, _Q, 1), query_y=(_T, _Q, 1))
+    batch_dims = {
+        **{k: {0: "T", 1: "K"} for k in ("support_x", "support_y", "support_u")},
+        **{k: {0: "T", 1: "Q"} for k in ("query_x", "query_y", "query_u")},
+        **{k: {0: "T"} for k in ("amplitude_u", "phase_u")},
+    }
+    return [
+        GraphSpec(
+            name="sinusoid_tasks",
+            fn=sinusoid_tasks,
+            example_inputs=uniforms,
+            outputs=("amplitude", "phase", "support_x", "support_y", "query_x", "query_y"),
+            dynamic={k: batch_dims[k] for k in uniforms},
+            description=(
+                f"T sinusoid tasks from uniform draws in [0, 1), as trainers.sinusoid.sample_batch makes them"
+                f" from torch.rand: amplitude A in {list(AMPLITUDE_RANGE)} and phase in [0, pi] (T, 1, 1),"
+                f" support and query x in {list(X_RANGE)} (T, K, 1), (T, Q, 1), and y = A sin(x + phase)."
+            ),
+        ),
+        GraphSpec(
+            name="sinusoid_heldout_mse",
+            fn=sinusoid_heldout_mse,
+            example_inputs={**_sinusoid_params(), **batch, "step_size": _scalar(0.01)},
+            outputs=("mse",),
+            dynamic={k: batch_dims[k] for k in batch},
+            description=(
+                f"The sinusoid network on T held-out tasks: mean over tasks of the query MSE after"
+                f" 0..{HELDOUT_STEPS} SGD steps of size step_size on each task's K support points."
+            ),
+        ),
+        GraphSpec(
+            name="window_mean",
+            fn=window_mean,
+            example_inputs=_examples(8, values=(_N,)),
+            outputs=("mean",),
+            dynamic={"values": {0: "N"}},
+            description="The mean of N values (the meta-train figure's training curves: a window of meta-losses).",
+        ),
+    ]
+
+
 # --- The catalogue ----------------------------------------------------------------------------
 
 
@@ -622,4 +713,5 @@ def catalogue() -> dict[str, GraphSpec]:
         )
     )
     specs += [_meta_step_spec(method) for method in METHODS]
+    specs += _meta_train_specs()
     return {spec.name: spec for spec in specs}
