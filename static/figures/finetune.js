@@ -10,7 +10,12 @@
 //          samples: [x…] (initial support positions), steps (initial number of steps),
 //          preview_steps (steps already taken when the figure opens: its first frame, and so its
 //          static picture, shows the fine-tuned curve; Reset goes back to step 0),
-//          step_size (alpha, 0.01), max_samples (10), seed (for "random samples")}
+//          step_size (alpha, 0.01), max_samples (10), seed (for "random samples"),
+//          weights: parameters handed over by another figure instead of a manifest model, as
+//                   {name: {data: Float32Array | number[], dims: number[]}} for w1 b1 … b3 (the
+//                   figure "Meta-train in your browser" mounts this one with what it trained);
+//                   `model` is then not loaded, and `label` names the model in the legend and
+//                   readouts (default: the manifest model's name)}
 //
 // All maths runs in the graphs (./finetune/compute.js); this file holds state and wiring. The state
 // the figure computed is exposed as `element.figureState` for the browser tests. mount() and
@@ -33,6 +38,8 @@ const DEFAULTS = {
   step_size: 0.01,
   max_samples: 10,
   seed: 1,
+  weights: null,
+  label: null,
 };
 const AMPLITUDE = { min: 0.1, max: 5, step: 0.1 };
 const PHASE = { min: 0, max: Math.PI, step: Math.PI / 100 };
@@ -62,17 +69,19 @@ export async function mount(element, params, runtime) {
 
 async function build(element, rawParams, runtime, { interactive }) {
   const params = { ...DEFAULTS, ...rawParams };
-  const modelLabel = labelOf(params.model);
+  const modelLabel = params.label ?? labelOf(params.model);
   const compareLabel = params.compare ? `${labelOf(params.compare)}, fine-tuned on the same samples` : "";
 
   // Fetch the parameter files while the sessions are created (runtime.params memoises them).
-  const models = [params.model, params.compare].filter(Boolean);
+  // Weights handed over by another figure replace the manifest model: nothing to fetch for it.
+  const source = params.weights ?? params.model;
+  const models = [params.weights ? null : params.model, params.compare].filter(Boolean);
   const [computer] = await Promise.all([
     createComputer(runtime, { stepSize: params.step_size }),
     ...models.map((name) => runtime.params(name)),
   ]);
   const [initial, compareInitial] = await Promise.all([
-    computer.initialParams(params.model),
+    computer.initialParams(source),
     params.compare ? computer.initialParams(params.compare) : null,
   ]);
 
@@ -320,7 +329,7 @@ async function build(element, rawParams, runtime, { interactive }) {
   Object.defineProperty(element, "figureState", {
     configurable: true,
     get: () => ({
-      model: params.model,
+      model: params.weights ? null : params.model,
       compare: params.compare,
       amplitude: state.amplitude,
       phase: state.phase,

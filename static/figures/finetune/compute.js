@@ -24,7 +24,9 @@ export function linspace([low, high], count) {
 
 /**
  * createComputer(runtime, {stepSize}) -> Promise<computer>
- *   computer.initialParams(model)            -> {name: Float32Array} (a copy, safe to keep)
+ *   computer.initialParams(model)            -> {name: Float32Array} (a copy, safe to keep);
+ *                                               model: a manifest model's name, or parameters
+ *                                               given as {name: {data, dims}} (another figure's)
  *   computer.setTarget(amplitude, phase)
  *   computer.curves(params)                  -> {prediction, target, mse} on the protocol grid
  *   computer.targetAt(xs, params)            -> Float32Array, the true curve at xs (sample y's)
@@ -77,7 +79,8 @@ export async function createComputer(runtime, { stepSize = 0.01 } = {}) {
   return {
     grid,
     async initialParams(model) {
-      const tensors = await runtime.params(model);
+      // runtime.params gives {name: Tensor}; parameters given by a figure have the same two fields.
+      const tensors = typeof model === "string" ? await runtime.params(model) : model;
       shapes ??= Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, t.dims]));
       // Copies: the runtime's tensors are shared between figures and must stay untouched.
       return Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, Float32Array.from(t.data)]));
