@@ -27,6 +27,9 @@ from .project import Project
 BUNDLED = ("js", "css", "figures")
 ORT_FILES = ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
 JS_ENTRIES = ("main", "livereload")   # static/js/<name>.js -> assets/js/<name>.js
+# Web Worker modules, each bundled as its own entry at a stable path, since a page creates its
+# worker from that URL: static/js/<name>.js -> assets/js/<name>.js
+WORKER_ENTRIES = ("meta-train-worker",)
 
 
 def link_or_copy(src: Path, dest: Path) -> None:
@@ -132,7 +135,8 @@ class Bundler:
 
     def _command(self, outdir: str) -> list[str] | None:
         static = self.project.static
-        entries = [f"js/{name}={static / 'js' / (name + '.js')}" for name in JS_ENTRIES
+        names = JS_ENTRIES + WORKER_ENTRIES
+        entries = [f"js/{name}={static / 'js' / (name + '.js')}" for name in names
                    if (static / "js" / f"{name}.js").is_file()]
         if (static / "css/site.css").is_file():
             entries.append(f"site={static / 'css/site.css'}")
