@@ -104,8 +104,8 @@ def replay(models: Path, figure_params: dict, method: str, iterations: int, *, e
     s = settings_of(figure_params)
     params = load_params(models, s["init"])
     names = list(params)
-    result = Replay(params=dict(params), state={f"{p}_{n}": np.zeros_like(v) for p in PARAM_PREFIXES for n, v in params.items()},
-                    t=0.0)
+    fresh_state = {f"{p}_{n}": np.zeros_like(v) for p in PARAM_PREFIXES for n, v in params.items()}
+    result = Replay(params=dict(params), state=fresh_state, t=0.0)
     hyper = hyperparameters(models, method)
     heldout = heldout_feeds(models, s) if evaluate else None
 

@@ -158,7 +158,8 @@ def test_committed_meta_steps_keep_adams_epsilon(method):
     inputs = _fresh_inputs(method)
     spec = graphs.catalogue()[f"meta_step_{method}"]
     want = spec.run_torch(inputs)
-    got = dict(zip(spec.outputs, _session(f"meta_step_{method}").run(list(spec.outputs), {k: v.numpy() for k, v in inputs.items()})))
+    feeds = {k: v.numpy() for k, v in inputs.items()}
+    got = dict(zip(spec.outputs, _session(f"meta_step_{method}").run(list(spec.outputs), feeds)))
     for name in (f"{n}_next" for n in PARAM_NAMES):
         assert np.isfinite(got[name]).all(), name
         np.testing.assert_allclose(got[name], want[name].numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
