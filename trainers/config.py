@@ -151,13 +151,34 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise UserError(f"--set {name}: cannot read the value {raw!r}") from None
 
 
+def config_names() -> list[str]:
+    """The article's models: one per file of trainers/configs/, the methods first in registry
+    order, then variants such as maml5 (MAML with five inner steps) alphabetically."""
+    names = [file.stem for file in CONFIG_DIR.glob("*.yaml")]
+    rank = {name: i for i, name in enumerate(METHODS)}
+    return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
+
+
+def method_of(name: str) -> str:
+    """The method a model name trains: a method's own name, or the `method` key of
+    trainers/configs/<name>.yaml for a variant (maml5 -> maml)."""
+    if name in METHODS:
+        return name
+    if name in config_names():
+        method = read_yaml(CONFIG_DIR / f"{name}.yaml").get("method")
+        if method in METHODS:
+            return method
+        raise UserError(f"config file {CONFIG_DIR / name}.yaml: 'method' must be one of " + ", ".join(METHODS))
+    raise UserError(f"unknown method {name!r} (and no such config in trainers/configs/); allowed: " + ", ".join(config_names()))
+
+
 def load_config(
-    method: str, path: str | Path | None = None, overrides: dict[str, Any] | None = None
+    name: str, path: str | Path | None = None, overrides: dict[str, Any] | None = None
 ) -> Config:
-    """The method's default config (or the file at `path`), with overrides, validated."""
-    if method not in METHODS:
-        raise UserError(f"unknown method {method!r}; allowed: " + ", ".join(METHODS))
-    config = read_yaml(Path(path) if path else CONFIG_DIR / f"{method}.yaml")
+    """The config of a method or of a named variant (trainers/configs/<name>.yaml), or the file
+    at `path`, with overrides, validated."""
+    method = method_of(name)
+    config = read_yaml(Path(path) if path else CONFIG_DIR / f"{name}.yaml")
     if config.get("method", method) != method:
         raise UserError(f"config file {path} is for method {config['method']!r}, not {method!r}")
     config = {"method": method, **config, **(overrides or {})}

@@ -22,9 +22,9 @@ import torch
 from torch.func import vmap
 
 from trainers import checkpoint, manifest
+from trainers.config import config_names
 from trainers.errors import UserError
 from trainers.inner import trajectory
-from trainers.methods import METHODS
 from trainers.model import Params, forward
 from trainers.sinusoid import X_RANGE, sample_tasks, sinusoid
 
@@ -120,13 +120,14 @@ def markdown_table(results: dict[str, dict[str, Any]], seconds: dict[str, float 
 
 
 def _ordered(names: list[str]) -> list[str]:
-    """Known methods in the registry's order, then anything else alphabetically."""
-    rank = {name: i for i, name in enumerate(METHODS)}
+    """The article's models in config order (methods first, then variants such as maml5), then
+    anything else alphabetically."""
+    rank = {name: i for i, name in enumerate(config_names())}
     return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("models", nargs="*", metavar="MODEL", help="run names under --runs (default: every method with a run)")
+    parser.add_argument("models", nargs="*", metavar="MODEL", help="run names under --runs (default: every config of trainers/configs/ with a run)")
     parser.add_argument("--runs", default="runs", help="folder holding <MODEL>/final.pt (default: runs)")
     parser.add_argument("--out", default="static/models/evaluation.json", help="JSON results (merged if it exists)")
     parser.add_argument("--table", default="content/generated/results.md", help="Markdown table")
@@ -148,8 +149,8 @@ def _train_seconds(name: str, finals: dict[str, dict], runs: Path, models: Path)
 def run(args: argparse.Namespace) -> int:
     torch.set_num_threads(max(args.threads, 1))
     runs = Path(args.runs)
-    # By default the article's models: one run per method, named after it.
-    names = args.models or [name for name in METHODS if (runs / name / "final.pt").is_file()]
+    # By default the article's models: one run per config (a method, or a variant like maml5).
+    names = args.models or [name for name in config_names() if (runs / name / "final.pt").is_file()]
     if not names:
         raise UserError(f"no trained models found under {runs} (expected {runs}/<MODEL>/final.pt)")
     out = Path(args.out)

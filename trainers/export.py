@@ -1,7 +1,8 @@
 """`article export`: write every graph, model and toy data set the figures use, and the manifest.
 
 Into --out (static/models, committed): <graph>.onnx for each graph of trainers.graphs, the
-parameters of each trained model (runs/<model>/final.pt) as <model>.params.bin, toys.json (the
+parameters of each trained model (runs/<model>/final.pt, one model per config of
+trainers/configs/) as <model>.params.bin, toys.json (the
 seeded toy data), and manifest.json, which merges the results of `article evaluate`
 (evaluation.json in the same folder). Missing runs are skipped with a note; only --only turns a
 missing run into an error. The model `demo` is the network's seeded initialisation, untrained, so
@@ -119,24 +120,25 @@ def _merge_measurements(out: Path, manifest: dict) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from trainers.config import config_names
     from trainers.graphs import catalogue
-    from trainers.methods import METHODS
 
     out, runs = Path(args.out), Path(args.runs)
+    models = config_names()  # the article's models: the methods and their variants (maml5)
     graph_names = list(catalogue())
 
     def has_run(name: str) -> bool:
         return name != DEMO_MODEL and (runs / name / "final.pt").is_file()
 
     if args.only:
-        known = {*graph_names, *METHODS, DEMO_MODEL, TOYS}
+        known = {*graph_names, *models, DEMO_MODEL, TOYS}
         unknown = [n for n in args.only if n not in known and not has_run(n)]
         if unknown:
             raise UserError(
                 f"nothing called {', '.join(unknown)} to export; graphs: {', '.join(graph_names)}; "
-                f"models: {DEMO_MODEL} or a run under {runs}/ (e.g. {', '.join(METHODS)}); data: {TOYS}"
+                f"models: {DEMO_MODEL} or a run under {runs}/ (e.g. {', '.join(models)}); data: {TOYS}"
             )
-        untrained = [n for n in args.only if n in METHODS and not has_run(n)]
+        untrained = [n for n in args.only if n in models and not has_run(n)]
         if untrained:
             raise UserError(
                 f"no trained model {', '.join(untrained)}: expected {runs}/<MODEL>/final.pt "
@@ -144,11 +146,11 @@ def run(args: argparse.Namespace) -> int:
             )
         selected = list(dict.fromkeys(args.only))
     else:
-        # By default the methods' own runs only; experiments under other names need --only.
-        skipped = [m for m in METHODS if not has_run(m)]
+        # By default the runs of the article's configs only; experiments under other names need --only.
+        skipped = [m for m in models if not has_run(m)]
         if skipped:
             _say(f"no trained model for {', '.join(skipped)} under {runs}: exported without them")
-        selected = [*graph_names, DEMO_MODEL, *(m for m in METHODS if has_run(m)), TOYS]
+        selected = [*graph_names, DEMO_MODEL, *(m for m in models if has_run(m)), TOYS]
 
     # Read every checkpoint before writing anything, so a bad one leaves the folder as it was.
     runs_to_export = [n for n in selected if has_run(n)]

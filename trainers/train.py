@@ -19,7 +19,7 @@ from typing import Any, Callable
 import torch
 
 from trainers import checkpoint
-from trainers.config import Config, hyperparams, load_config, parse_override
+from trainers.config import Config, config_names, hyperparams, load_config, parse_override
 from trainers.errors import TrainingDiverged, UserError
 from trainers.methods import METHODS, TaskBatch, meta_iteration
 from trainers.model import Params, init_params
@@ -202,12 +202,12 @@ def write_final(state: TrainState, config: Config, out_dir: Path) -> Path:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("method", help="one of: " + ", ".join(METHODS))
-    parser.add_argument("--config", help="a YAML config file (default: trainers/configs/METHOD.yaml)")
+    parser.add_argument("method", metavar="MODEL", help="a method or a config of trainers/configs/: " + ", ".join(config_names()))
+    parser.add_argument("--config", help="a YAML config file (default: trainers/configs/MODEL.yaml)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
     parser.add_argument("--iterations", type=int, help="override the number of meta-iterations")
     parser.add_argument("--seed", type=int, help="override the seed")
-    parser.add_argument("--out", help="output folder (default: runs/METHOD)")
+    parser.add_argument("--out", help="output folder (default: runs/MODEL)")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--no-compile", action="store_true", help="run eagerly (tests, debugging)")
