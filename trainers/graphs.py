@@ -23,6 +23,7 @@ from trainers.config import hyperparams, load_config
 from trainers.methods import METHODS, Method, meta_iteration
 from trainers.methods.common import HyperParams, MetaStep, TaskBatch
 from trainers.methods.fomaml import fomaml_meta_gradient
+from trainers.methods.imaml import imaml_meta_gradient
 from trainers.methods.maml import maml_meta_gradient
 from trainers.model import PARAM_NAMES, forward, init_params
 from trainers.onnx_export import GraphSpec, Tensors
@@ -338,6 +339,123 @@ def quadratic_landscape(inputs: Tensors) -> Tensors:
     return {"loss": values - offset, "offset": offset}
 
 
+# --- One meta-update, four ways (the comparison chapter) --------------------------------------
+
+# Inner steps of the MAML, first-order MAML and Reptile arrows (k = 1 .. COMPARISON_STEPS on their
+# sliders), and the CG iterations of the iMAML arrow (1 .. COMPARISON_CG_STEPS). Every graph
+# returns one row per value, so a slider only picks a row and never reruns a graph.
+COMPARISON_STEPS = 5
+COMPARISON_CG_STEPS = 5
+# iMAML's inner problem min_phi L(phi) + lambda/2 ||phi - theta||^2 is solved as iMAML solves it,
+# by a fixed number of gradient steps (Rajeswaran et al. took 16 for 5-way Omniglot): here
+# COMPARISON_IMAML_STEPS steps of size 1 / (lambda + COMPARISON_CURVATURE). The toy losses'
+# Hessians have eigenvalues in [-0.14, 2.67] over the plane, so that step never overshoots; for
+# small lambda the solve stops short of the minimum, and the implicit gradient is taken where it
+# stopped, as in the method.
+COMPARISON_IMAML_STEPS = 16
+COMPARISON_CURVATURE = 3.0
+
+
+def line_mean_landscape(inputs: Tensors) -> Tensors:
+    """The mean over tasks of line_landscape: the landscape the comparison figure draws."""
+    return {"loss": line_landscape(inputs)["loss"].mean(dim=0)}
+
+
+def _degrees(vectors: torch.Tensor) -> torch.Tensor:
+    """The direction of each row of a (k, 2) stack, in degrees anticlockwise from the a axis."""
+    return torch.atan2(vectors[:, 1], vectors[:, 0]) * (180.0 / torch.pi)
+
+
+def _arrow_rows(theta: torch.Tensor, update: torch.Tensor) -> Tensors:
+    """What the figure draws and prints for a (k, 2) stack of updates from theta."""
+    return {"update": update, "theta_next": theta + update, "length": _lengths(update), "direction": _degrees(update)}
+
+
+def _comparison_batch(inputs: Tensors) -> TaskBatch:
+    return TaskBatch(inputs["x_train"], inputs["y_train"], inputs["x_test"], inputs["y_test"])
+
+
+def _line_maml_rows(inputs: Tensors, meta_gradient: Callable[..., MetaStep]) -> Tensors:
+    """MAML or first-order MAML from theta for k = 1 .. COMPARISON_STEPS: the trainers' own
+    meta-gradient of the mean test loss after k steps, with the line model as its network.
+
+    The trainers' meta-loss is the mean test MSE, twice the toy's loss, so the gradient and the
+    loss are halved to be those of the mean toy loss the figure draws.
+    """
+    theta, alpha, beta = inputs["theta"], inputs["step_size"], inputs["outer_step_size"]
+    params, batch = toys.as_params(theta), _comparison_batch(inputs)
+    gradients, losses = [], []
+    for steps in range(1, COMPARISON_STEPS + 1):
+        hp = HyperParams(inner_lr=toys.mse_step_size(alpha), inner_steps=steps)
+        step = meta_gradient(params, batch, hp, model=toys.line_forward)
+        gradients.append(0.5 * toys.as_vector(step.direction))
+        losses.append(0.5 * step.loss)
+    gradient = torch.stack(gradients)
+    return {"meta_gradient": gradient, "meta_loss": torch.stack(losses), **_arrow_rows(theta, -beta * gradient)}
+
+
+def line_compare_maml(inputs: Tensors) -> Tensors:
+    return _line_maml_rows(inputs, maml_meta_gradient)
+
+
+def line_compare_fomaml(inputs: Tensors) -> Tensors:
+    return _line_maml_rows(inputs, fomaml_meta_gradient)
+
+
+def line_compare_reptile(inputs: Tensors) -> Tensors:
+    """Reptile from theta for k = 1 .. COMPARISON_STEPS: the trainers' own Reptile iteration (inner
+    loop on each task's train points; the Adam state is a placeholder it passes through)."""
+    theta, alpha, epsilon = inputs["theta"], inputs["step_size"], inputs["interpolation_rate"]
+    params = toys.as_params(theta)
+    batch = TaskBatch(inputs["x_train"], inputs["y_train"], inputs["x_train"], inputs["y_train"])
+    reptile = _on_line_model(METHODS["reptile"])
+    rows = []
+    for steps in range(1, COMPARISON_STEPS + 1):
+        hp = HyperParams(inner_lr=toys.mse_step_size(alpha), inner_steps=steps)
+        new, _, _ = meta_iteration(reptile, params, adam_init(params), batch, hp, epsilon)
+        rows.append(toys.as_vector(new))
+    return _arrow_rows(theta, torch.stack(rows) - theta)
+
+
+def line_compare_imaml(inputs: Tensors) -> Tensors:
+    """iMAML from theta for 1 .. COMPARISON_CG_STEPS conjugate-gradient iterations: the trainers'
+    own implicit meta-gradient (overshoot guard off), with the line model as its network.
+
+    lambda and the damping are in the toy's units: the trainers' proximal term is added to the
+    MSE, twice the toy's loss, so they get 2 lambda; H / lambda is then the same in both units,
+    and the meta-gradient (of the MSE) is halved. The outputs per row are the mean over the tasks
+    whose inner solve succeeded (all of them on this toy), as in training.
+    """
+    theta, lam, beta = inputs["theta"], inputs["lam"], inputs["outer_step_size"]
+    params, batch = toys.as_params(theta), _comparison_batch(inputs)
+    inner_lr = toys.mse_step_size(1.0 / (lam + COMPARISON_CURVATURE))
+    cg_tol = hyperparams(load_config("imaml")).cg_tol  # the trainers' tolerance
+    gradients, iterations, residuals, solved = [], [], [], []
+    for cg_steps in range(1, COMPARISON_CG_STEPS + 1):
+        hp = HyperParams(
+            inner_lr=inner_lr,
+            inner_steps=COMPARISON_IMAML_STEPS,
+            lam=2.0 * lam,
+            cg_steps=cg_steps,
+            cg_tol=cg_tol,
+            cg_damping=inputs["damping"],
+            stability=0.0,
+        )
+        step = imaml_meta_gradient(params, batch, hp, model=toys.line_forward)
+        gradients.append(0.5 * toys.as_vector(step.direction))
+        iterations.append(step.stats["cg_iterations"])
+        residuals.append(step.stats["cg_residual"])
+        solved.append(step.stats["solved"])
+    gradient = torch.stack(gradients)
+    return {
+        "meta_gradient": gradient,
+        "cg_iterations": torch.stack(iterations),
+        "cg_residual": torch.stack(residuals),
+        "solved": torch.stack(solved),
+        **_arrow_rows(theta, -beta * gradient),
+    }
+
+
 # --- Meta-training steps (the comparison chapter meta-trains in the browser) -------------------
 
 # Hyperparameters a meta-step graph takes as inputs, where its method reads them. The others
@@ -512,6 +630,86 @@ def _one_line_task() -> tuple[Tensors, dict[str, dict[int, str]]]:
     """One task's train and test points, each of shape (N,)."""
     names = ("x_train", "y_train", "x_test", "y_test")
     return _examples(5, **{n: (_NT,) for n in names}), {n: {0: "N"} for n in names}
+
+
+def _comparison_specs(
+    grid: Tensors,
+    line_xy: Tensors,
+    line_xy_dims: dict[str, dict[int, str]],
+    line_split: Tensors,
+    line_split_dims: dict[str, dict[int, str]],
+) -> list[GraphSpec]:
+    """The graphs of the figure "One meta-update, four ways": its landscape and one per method."""
+    theta = {"theta": torch.tensor([0.4, 0.6])}
+    train = {name: line_split[name] for name in ("x_train", "y_train")}  # Reptile reads no test points
+    arrows = ("update", "theta_next", "length", "direction")
+    rows = f"row k - 1 for k = 1..{COMPARISON_STEPS} inner steps"
+    arrow_text = "the update from theta, theta + update, its length and its direction in degrees from the a axis"
+    maml_like = {
+        **theta,
+        **line_split,
+        "step_size": _scalar(0.25),
+        "outer_step_size": _scalar(1.0),
+    }
+
+    def maml_spec(name: str, fn: Callable[[Tensors], Tensors], which: str) -> GraphSpec:
+        return GraphSpec(
+            name=name,
+            fn=fn,
+            example_inputs=maml_like,
+            outputs=("meta_gradient", "meta_loss", *arrows),
+            dynamic=line_split_dims,
+            description=(
+                f"{which} on the line-fitting tasks ({rows}): the gradient of the mean test loss after k SGD"
+                f" steps of size alpha on each task's train points, that loss, and for the update -beta times"
+                f" the gradient: {arrow_text}."
+            ),
+        )
+
+    return [
+        GraphSpec(
+            name="line_mean_landscape",
+            fn=line_mean_landscape,
+            example_inputs={**grid, **line_xy},
+            outputs=("loss",),
+            dynamic={"grid": {0: "G"}, **line_xy_dims},
+            description="The mean over the line-fitting tasks of their losses (line_landscape) at each grid point (a, b).",
+        ),
+        maml_spec("line_compare_maml", line_compare_maml, "MAML, exact through all k steps,"),
+        maml_spec("line_compare_fomaml", line_compare_fomaml, "First-order MAML"),
+        GraphSpec(
+            name="line_compare_reptile",
+            fn=line_compare_reptile,
+            example_inputs={**theta, **train, "step_size": _scalar(0.25), "interpolation_rate": _scalar(0.5)},
+            outputs=arrows,
+            dynamic={name: line_split_dims[name] for name in train},
+            description=(
+                f"Reptile on the line-fitting tasks ({rows}): theta + epsilon (mean_i phi_i^(k) - theta), phi_i^(k)"
+                f" after k SGD steps of size alpha on task i's train points (test points unused): {arrow_text}."
+            ),
+        ),
+        GraphSpec(
+            name="line_compare_imaml",
+            fn=line_compare_imaml,
+            example_inputs={
+                **theta,
+                **line_split,
+                "lam": _scalar(1.0),
+                "damping": _scalar(0.1),
+                "outer_step_size": _scalar(1.0),
+            },
+            outputs=("meta_gradient", "cg_iterations", "cg_residual", "solved", *arrows),
+            dynamic=line_split_dims,
+            description=(
+                f"iMAML on the line-fitting tasks, row c - 1 for c = 1..{COMPARISON_CG_STEPS} conjugate-gradient"
+                f" iterations: phi_i solves min L_i,train(phi) + lambda/2 ||phi - theta||^2 by"
+                f" {COMPARISON_IMAML_STEPS} SGD steps of size 1 / (lambda + {COMPARISON_CURVATURE:g}); the mean"
+                " implicit meta-gradient ((1 + damping) I + H_i / lambda)^-1 grad L_i,test(phi_i) by CG, the"
+                " mean CG iterations taken and relative residual, the fraction of tasks solved, and for the"
+                f" update -beta times the meta-gradient: {arrow_text}."
+            ),
+        ),
+    ]
 
 
 def catalogue() -> dict[str, GraphSpec]:
@@ -712,6 +910,7 @@ def catalogue() -> dict[str, GraphSpec]:
             ),
         )
     )
+    specs += _comparison_specs(grid, line_xy, line_xy_dims, line_split, line_split_dims)
     specs += [_meta_step_spec(method) for method in METHODS]
     specs += _meta_train_specs()
     return {spec.name: spec for spec in specs}
