@@ -108,6 +108,17 @@ def _render_value(self, tokens, idx, options, env) -> str:
 
 # --- results table ---------------------------------------------------------------------------
 
+# The methods in the order the article introduces them, with the names the prose uses; a model
+# the list does not know keeps its manifest name and comes last.
+METHOD_LABELS = {
+    "pretrained": "Pretrained (m = 0)",
+    "maml": "MAML",
+    "fomaml": "First-order MAML",
+    "reptile": "Reptile",
+    "imaml": "iMAML",
+}
+
+
 def _cell(evaluation: dict, shots: str, step: int) -> str:
     block = evaluation.get(shots) or {}
     steps = block.get("steps") or []
@@ -119,28 +130,57 @@ def _cell(evaluation: dict, shots: str, step: int) -> str:
     return f"<td>{text}</td>"
 
 
+def _inner_steps(model: dict) -> int | None:
+    steps = (model.get("config") or {}).get("inner_steps")
+    return steps if isinstance(steps, int) else None
+
+
+def _row_order(item: tuple[str, dict]) -> tuple:
+    """Methods in the article's order; a method's variants by inner steps, then by name."""
+    name, model = item
+    rank = list(METHOD_LABELS).index(model.get("method")) if model.get("method") in METHOD_LABELS else len(METHOD_LABELS)
+    return (rank, _inner_steps(model) or 0, name)
+
+
+def _number(value: Any, unit: str = "") -> str:
+    return f"{value:,.0f}{unit}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "–"
+
+
 def results_table(manifest: Manifest) -> str:
-    """Every model's MSE (mean ± 95% CI) for K = 5 and 10 after 0, 1, 5, 10 steps, and its time."""
+    """Every evaluated model's MSE (mean ± 95% CI) for each K after 0, 1, 5, 10 steps, with its
+    inner steps, meta-iterations and training time. Models without an evaluation (the untrained
+    demo parameters) have no row."""
     models = manifest.lookup("models")
     if not isinstance(models, dict) or not models:
         raise ManifestError("the manifest lists no models")
-    shots = sorted({k for m in models.values() for k in (m.get("evaluation") or {})
-                    if re.fullmatch(r"K\d+", k)}, key=lambda k: int(k[1:]))
+    evaluated = sorted(((n, m) for n, m in models.items() if m.get("evaluation")), key=_row_order)
+    if not evaluated:
+        raise ManifestError("no model in the manifest has an evaluation (run `article evaluate`)")
+    shots = sorted({k for _, m in evaluated for k in m["evaluation"] if re.fullmatch(r"K\d+", k)},
+                   key=lambda k: int(k[1:]))
     head1 = "".join(f'<th colspan="{len(RESULT_STEPS)}" scope="colgroup">K = {k[1:]}</th>'
                     for k in shots)
     head2 = "".join(f'<th scope="col">{s} step{"s" if s != 1 else ""}</th>'
                     for _ in shots for s in RESULT_STEPS)
     rows = []
-    for name, model in models.items():
-        evaluation = model.get("evaluation") or {}
-        cells = "".join(_cell(evaluation, k, s) for k in shots for s in RESULT_STEPS)
-        seconds = model.get("train_seconds")
-        time = f"{seconds:.0f} s" if isinstance(seconds, (int, float)) else "–"
-        rows.append(f'<tr><th scope="row">{html.escape(name)}</th>{cells}<td>{time}</td></tr>')
-    return ('<div class="table-wrap"><table class="results">\n'
+    for name, model in evaluated:
+        label = METHOD_LABELS.get(model.get("method"), name)
+        cells = "".join(_cell(model["evaluation"], k, s) for k in shots for s in RESULT_STEPS)
+        rows.append(f'<tr><th scope="row" data-model="{html.escape(name)}">{html.escape(label)}</th>'
+                    f'<td>{_number(_inner_steps(model))}</td>{cells}'
+                    f'<td>{_number(model.get("iterations"))}</td>'
+                    f'<td>{_number(model.get("train_seconds"), " s")}</td></tr>')
+    # Wider than the text column on small screens: a focusable labelled region, so the keyboard
+    # can scroll it (as the build does for code and display maths).
+    return ('<div class="table-wrap" tabindex="0" role="region" aria-label="Results on sinusoids">'
+            '<table class="results">\n'
             '<caption>Mean squared error on held-out sinusoid tasks (mean ± 95% confidence '
-            'interval), after fine-tuning steps, and training time.</caption>\n'
-            f'<thead><tr><th rowspan="2" scope="col">Model</th>{head1}'
+            'interval) after 0, 1, 5 and 10 fine-tuning steps with K support points; the inner '
+            'steps each model was meta-trained with, its meta-iterations and its training '
+            'time (wall clock on one CPU thread, compilation included).</caption>\n'
+            f'<thead><tr><th rowspan="2" scope="col">Model</th>'
+            f'<th rowspan="2" scope="col">Inner steps</th>{head1}'
+            f'<th rowspan="2" scope="col">Iterations</th>'
             f'<th rowspan="2" scope="col">Training</th></tr>\n<tr>{head2}</tr></thead>\n'
             f'<tbody>\n' + "\n".join(rows) + '\n</tbody>\n</table></div>\n')
 

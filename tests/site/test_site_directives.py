@@ -149,3 +149,32 @@ def test_results_table():
     html = results_table(Manifest(MODELS / "manifest.json"))
     assert '<table class="results">' in html and "K = 5" in html and "K = 10" in html
     assert "<td>1.50 ± 0.10</td>" in html and "<td>61 s</td>" in html
+
+
+def test_results_table_rows_follow_the_article_with_steps_and_iterations(tmp_path):
+    """Methods in the article's order (a variant after its method, by inner steps), each row with
+    its inner steps, iterations and time; a model without an evaluation (demo) gets no row."""
+    fixture = json.loads((MODELS / "manifest.json").read_text())
+    evaluation = fixture["models"]["maml"]["evaluation"]
+
+    def model(method: str, config: dict, iterations: int, seconds: float) -> dict:
+        return {"method": method, "config": config, "iterations": iterations, "train_seconds": seconds,
+                "evaluation": evaluation}
+
+    models = {
+        "demo": {"method": "untrained-initialisation", "iterations": 0, "train_seconds": 0.0},
+        "imaml": model("imaml", {"inner_steps": 10}, 15000, 63.6),
+        "maml": model("maml", {"inner_steps": 1}, 70000, 140.3),
+        "maml5": model("maml", {"inner_steps": 5}, 70000, 812.0),
+        "pretrained": model("pretrained", {}, 70000, 117.4),
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps({"models": models}))
+    html = results_table(Manifest(tmp_path / "manifest.json"))
+    assert re.findall(r'data-model="([^"]+)"', html) == ["pretrained", "maml", "maml5", "imaml"]
+    assert "untrained" not in html and '<th scope="col">Iterations</th>' not in html
+    assert '<th rowspan="2" scope="col">Iterations</th>' in html
+    row = re.search(r'<tr><th scope="row" data-model="maml5">(.*?)</tr>', html).group(1)
+    cells = re.findall(r"<td>(.*?)</td>", row)
+    assert row.startswith("MAML</th>") and cells[0] == "5" and cells[-2:] == ["70,000", "812 s"]
+    assert len(cells) == 1 + 2 * 4 + 2  # inner steps, K = 5 and 10 at 0, 1, 5, 10 steps, iterations, time
+    assert re.search(r'data-model="pretrained">Pretrained \(m = 0\)</th><td>–</td>', html)
