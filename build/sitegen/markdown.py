@@ -25,7 +25,7 @@ from .equations import equations_plugin
 from .figures import figures_plugin
 from .footnotes import footnotes_plugin
 from .headings import headings_plugin
-from .highlight import fences_plugin
+from .highlight import fences_plugin, unique_label
 from .listings import listings_plugin
 from .manifest import manifest_plugin
 from .xrefs import xrefs_plugin
@@ -50,8 +50,11 @@ def create_parser() -> MarkdownIt:
 
 
 def _table_open(self, tokens, idx, options, env) -> str:
-    # Wide tables scroll sideways inside their wrapper instead of widening the page.
-    return '<div class="table-wrap">' + self.renderToken(tokens, idx, options, env)
+    # Wide tables scroll sideways inside their wrapper, which the keyboard must be able to reach:
+    # a focusable region with a label that is unique on the page (axe: scrollable regions).
+    label = html.escape(unique_label(env, "Table"), quote=True)
+    return (f'<div class="table-wrap" tabindex="0" role="region" aria-label="{label}">'
+            + self.renderToken(tokens, idx, options, env))
 
 
 def _table_close(self, tokens, idx, options, env) -> str:

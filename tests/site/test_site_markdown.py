@@ -35,7 +35,8 @@ def test_level_one_heading_is_an_error(md):
 
 def test_tables(md):
     html, _ = md("| a | b |\n|---|--:|\n| 1 | 2 |\n")
-    assert '<div class="table-wrap"><table>' in html and '<td style="text-align:right">2</td>' in html
+    assert '<div class="table-wrap" tabindex="0" role="region" aria-label="Table"><table>' in html
+    assert '<td style="text-align:right">2</td>' in html
 
 
 def test_footnotes_follow_the_contract(md):
