@@ -18,14 +18,14 @@ import torch
 from torch.func import grad, vjp, vmap
 
 from trainers import toys
-from trainers.inner import mse, sgd_step
+from trainers.inner import adapt, mse, sgd_step
 from trainers.config import hyperparams, load_config
 from trainers.methods import METHODS, Method, meta_iteration
 from trainers.methods.common import HyperParams, MetaStep, TaskBatch
 from trainers.methods.fomaml import fomaml_meta_gradient
-from trainers.methods.imaml import imaml_meta_gradient
+from trainers.methods.imaml import imaml_task
 from trainers.methods.maml import maml_meta_gradient
-from trainers.model import PARAM_NAMES, forward, init_params
+from trainers.model import PARAM_NAMES, Params, forward, init_params
 from trainers.onnx_export import GraphSpec, Tensors
 from trainers.optim import AdamState, adam_init
 from trainers.sinusoid import sinusoid
@@ -346,13 +346,13 @@ def quadratic_landscape(inputs: Tensors) -> Tensors:
 # returns one row per value, so a slider only picks a row and never reruns a graph.
 COMPARISON_STEPS = 5
 COMPARISON_CG_STEPS = 5
-# iMAML's inner problem min_phi L(phi) + lambda/2 ||phi - theta||^2 is solved as iMAML solves it,
-# by a fixed number of gradient steps (Rajeswaran et al. took 16 for 5-way Omniglot): here
-# COMPARISON_IMAML_STEPS steps of size 1 / (lambda + COMPARISON_CURVATURE). The toy losses'
-# Hessians have eigenvalues in [-0.14, 2.67] over the plane, so that step never overshoots; for
-# small lambda the solve stops short of the minimum, and the implicit gradient is taken where it
-# stopped, as in the method.
-COMPARISON_IMAML_STEPS = 16
+# iMAML's inner problem min_phi L(phi) + lambda/2 ||phi - theta||^2 is solved as the trainers
+# solve it, by a fixed number of gradient steps: as many as trainers/configs/imaml.yaml takes
+# (COMPARISON_IMAML_STEPS), of size 1 / (lambda + COMPARISON_CURVATURE). The toy losses' Hessians
+# have eigenvalues in [-0.14, 2.67] over the plane, so that step never overshoots; for small lambda
+# the solve stops short of the minimum, and the implicit gradient is taken where it stopped, as in
+# the method.
+COMPARISON_IMAML_STEPS = hyperparams(load_config("imaml")).inner_steps
 COMPARISON_CURVATURE = 3.0
 
 
@@ -417,41 +417,60 @@ def line_compare_reptile(inputs: Tensors) -> Tensors:
     return _arrow_rows(theta, torch.stack(rows) - theta)
 
 
-def line_compare_imaml(inputs: Tensors) -> Tensors:
-    """iMAML from theta for 1 .. COMPARISON_CG_STEPS conjugate-gradient iterations: the trainers'
-    own implicit meta-gradient (overshoot guard off), with the line model as its network.
+def _line_imaml_hyperparams(inputs: Tensors) -> HyperParams:
+    """iMAML's settings for the toy, in the trainers' units: their proximal term is added to the
+    MSE, twice the toy's loss, so lambda becomes 2 lambda (H / lambda is then the same in both
+    units) and an SGD step of eta on the toy is a step of eta / 2 on the MSE. The overshoot guard
+    is off: the figure shows iMAML's gradient itself."""
+    lam = inputs["lam"]
+    return HyperParams(
+        inner_lr=toys.mse_step_size(1.0 / (lam + COMPARISON_CURVATURE)),
+        inner_steps=COMPARISON_IMAML_STEPS,
+        lam=2.0 * lam,
+        cg_tol=hyperparams(load_config("imaml")).cg_tol,  # the trainers' tolerance
+        cg_damping=inputs["damping"],
+        stability=0.0,
+    )
 
-    lambda and the damping are in the toy's units: the trainers' proximal term is added to the
-    MSE, twice the toy's loss, so they get 2 lambda; H / lambda is then the same in both units,
-    and the meta-gradient (of the MSE) is halved. The outputs per row are the mean over the tasks
-    whose inner solve succeeded (all of them on this toy), as in training.
+
+def line_compare_imaml(inputs: Tensors) -> Tensors:
+    """iMAML from theta for 1 .. COMPARISON_CG_STEPS conjugate-gradient iterations, with the line
+    model as the trainers' network; row c - 1 is the mean over the tasks of the implicit
+    meta-gradient after c CG iterations (halved: the trainers' is of the MSE).
+
+    Each task's inner problem is solved once, by the trainers' inner loop with iMAML's proximal
+    term (exactly as trainers.methods.imaml.imaml_task solves it). Every row then runs the
+    trainers' imaml_task from that solution with no further inner steps: the implicit gradient
+    depends on the solution phi alone, not on the path to it (the property that keeps iMAML's
+    memory flat in k), so this is the trainers' iMAML meta-gradient, with one inner solve shared
+    by the five rows instead of five (tests/trainers/test_comparison_graphs.py checks the two
+    agree). The step 1 / (lambda + COMPARISON_CURVATURE) lowers the proximal objective at every
+    step on this toy, so every task's solve succeeds and the plain mean over tasks is the
+    trainers' mean over solved tasks.
     """
-    theta, lam, beta = inputs["theta"], inputs["lam"], inputs["outer_step_size"]
-    params, batch = toys.as_params(theta), _comparison_batch(inputs)
-    inner_lr = toys.mse_step_size(1.0 / (lam + COMPARISON_CURVATURE))
-    cg_tol = hyperparams(load_config("imaml")).cg_tol  # the trainers' tolerance
-    gradients, iterations, residuals, solved = [], [], [], []
-    for cg_steps in range(1, COMPARISON_CG_STEPS + 1):
-        hp = HyperParams(
-            inner_lr=inner_lr,
-            inner_steps=COMPARISON_IMAML_STEPS,
-            lam=2.0 * lam,
-            cg_steps=cg_steps,
-            cg_tol=cg_tol,
-            cg_damping=inputs["damping"],
-            stability=0.0,
-        )
-        step = imaml_meta_gradient(params, batch, hp, model=toys.line_forward)
-        gradients.append(0.5 * toys.as_vector(step.direction))
-        iterations.append(step.stats["cg_iterations"])
-        residuals.append(step.stats["cg_residual"])
-        solved.append(step.stats["solved"])
-    gradient = torch.stack(gradients)
+    theta, beta = inputs["theta"], inputs["outer_step_size"]
+    params, batch, hp = toys.as_params(theta), _comparison_batch(inputs), _line_imaml_hyperparams(inputs)
+
+    def inner_solution(support_x: torch.Tensor, support_y: torch.Tensor) -> Params:
+        return adapt(params, support_x, support_y, hp.inner_lr, hp.inner_steps, toys.line_forward, anchor=params, lam=hp.lam)
+
+    solutions = vmap(inner_solution)(batch.support_x, batch.support_y)
+
+    def row(cg_steps: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        at_solution = dataclasses.replace(hp, inner_steps=0, cg_steps=cg_steps)
+
+        def per_task(phi: Params, *task: torch.Tensor):
+            gradient, _, iterations, residual, _ = imaml_task(phi, *task, at_solution, toys.line_forward)
+            return toys.as_vector(gradient), iterations, residual
+
+        gradients, iterations, residuals = vmap(per_task)(solutions, *batch)
+        return 0.5 * gradients.mean(0), iterations.mean(), residuals.mean()
+
+    gradient, iterations, residuals = (torch.stack(rows) for rows in zip(*map(row, range(1, COMPARISON_CG_STEPS + 1))))
     return {
         "meta_gradient": gradient,
-        "cg_iterations": torch.stack(iterations),
-        "cg_residual": torch.stack(residuals),
-        "solved": torch.stack(solved),
+        "cg_iterations": iterations,
+        "cg_residual": residuals,
         **_arrow_rows(theta, -beta * gradient),
     }
 
@@ -698,15 +717,15 @@ def _comparison_specs(
                 "damping": _scalar(0.1),
                 "outer_step_size": _scalar(1.0),
             },
-            outputs=("meta_gradient", "cg_iterations", "cg_residual", "solved", *arrows),
+            outputs=("meta_gradient", "cg_iterations", "cg_residual", *arrows),
             dynamic=line_split_dims,
             description=(
                 f"iMAML on the line-fitting tasks, row c - 1 for c = 1..{COMPARISON_CG_STEPS} conjugate-gradient"
                 f" iterations: phi_i solves min L_i,train(phi) + lambda/2 ||phi - theta||^2 by"
                 f" {COMPARISON_IMAML_STEPS} SGD steps of size 1 / (lambda + {COMPARISON_CURVATURE:g}); the mean"
                 " implicit meta-gradient ((1 + damping) I + H_i / lambda)^-1 grad L_i,test(phi_i) by CG, the"
-                " mean CG iterations taken and relative residual, the fraction of tasks solved, and for the"
-                f" update -beta times the meta-gradient: {arrow_text}."
+                " mean CG iterations taken and relative residual, and for the update -beta times the"
+                f" meta-gradient: {arrow_text}."
             ),
         ),
     ]

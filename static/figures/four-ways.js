@@ -178,13 +178,19 @@ export async function mount(element, params, runtime) {
 
 async function build(element, params, runtime, { interactive }) {
   const settings = { ...DEFAULTS, ...params };
-  const [dataset, landscapeSession, ...sessions] = await Promise.all([
-    lineDataset(runtime, settings.dataset),
-    runtime.session("line_mean_landscape"),
-    ...METHODS.map((method) => runtime.session(method.graph)),
+  const started = performance.now();
+  const timed = (promise) => promise.then((value) => [value, performance.now() - started]);
+  const [[dataset], [landscapeSession], ...sessionsTimed] = await Promise.all([
+    timed(lineDataset(runtime, settings.dataset)),
+    timed(runtime.session("line_mean_landscape")),
+    ...METHODS.map((method) => timed(runtime.session(method.graph))),
   ]);
+  const sessions = sessionsTimed.map(([session]) => session);
+  // When each graph's session was ready, from the start of build (for the benchmark).
+  const timings = { sessionsMs: Object.fromEntries(METHODS.map((m, i) => [m.graph, sessionsTimed[i][1]])) };
   const n = settings.grid;
   const landscape = await meanLandscape(runtime, landscapeSession, dataset, n);
+  timings.landscapeMs = performance.now() - started;
   const data = sampleTensors(runtime, dataset, "both"); // kept for every run; released on destroy
   const state = {
     theta: [...settings.theta],
@@ -351,6 +357,7 @@ async function build(element, params, runtime, { interactive }) {
   }
 
   await requestAll();
+  timings.firstFrameMs = performance.now() - started;
   if (!interactive) {
     disposeAll(data);
     return null;
@@ -364,6 +371,7 @@ async function build(element, params, runtime, { interactive }) {
       grid: n,
       plane: dataset.plane,
       landscape: Array.from(landscape),
+      timings,
       inner: map.plot.inner,
       handle: { x: handle.x, y: handle.y },
       methods: Object.fromEntries(

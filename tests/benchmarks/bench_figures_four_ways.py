@@ -96,6 +96,13 @@ def four_ways(bench: Bench) -> list[Result]:
         return []  # a build from before this figure (the reference build)
     results = bench.time_to_interactive_results(FIGURE)
     page, figure = bench.open_figure(FIGURE)
+    # Where mount's time goes: each graph's session ready, then the map, then the first frame (ms
+    # from the start of mount; the sessions are created together, one after another in wasm).
+    timings = page.evaluate(f"f => {TEST_HOOK}.inspect().timings", figure)
+    for graph, ms in timings["sessionsMs"].items():
+        results.append(Result(f"four-ways: {graph} session ready inside mount", ms, "ms", "(part of it)"))
+    results.append(Result("four-ways: map drawn inside mount", timings["landscapeMs"], "ms", "(part of it)"))
+    results.append(Result("four-ways: first frame drawn inside mount", timings["firstFrameMs"], "ms", "(part of it)"))
     results += _summary("four-ways: theta key event to four arrows redrawn", page.evaluate(KEY_EVENTS, [figure, 60]))
     results += _summary("four-ways: theta drag event to four arrows redrawn", page.evaluate(DRAG_EVENTS, [figure, 60]))
     results += _summary("four-ways: iMAML lambda step to its arrow redrawn",
