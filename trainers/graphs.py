@@ -17,7 +17,7 @@ from typing import Callable
 import torch
 from torch.func import grad, vjp, vmap
 
-from trainers import toys
+from trainers import bumps, toys
 from trainers.inner import adapt, mse, sgd_step
 from trainers.config import hyperparams, load_config
 from trainers.methods import METHODS, Method, meta_iteration
@@ -932,4 +932,5 @@ def catalogue() -> dict[str, GraphSpec]:
     specs += _comparison_specs(grid, line_xy, line_xy_dims, line_split, line_split_dims)
     specs += [_meta_step_spec(method) for method in METHODS]
     specs += _meta_train_specs()
+    specs += bumps.graph_specs()  # the iMAML chapter's bumps toy (trainers/bumps.py)
     return {spec.name: spec for spec in specs}

@@ -110,6 +110,17 @@ BUMP_CENTRES = {
 }
 
 
+# The plane the iMAML figures draw, and the values of their log-scale lambda slider: a Renard
+# series (ten steps a decade, each about 1.26 times the last) from 0.1 to 100. The tests sweep the
+# same values, so "every lambda the reader can set" is one list.
+BUMP_PLANE = {"x": [0.0, 1.0], "y": [0.0, 1.0]}
+BUMP_LAMBDAS = tuple(
+    round(mantissa * 10.0**exponent, 6)
+    for exponent in (-1, 0, 1)
+    for mantissa in (1.0, 1.25, 1.6, 2.0, 2.5, 3.2, 4.0, 5.0, 6.3, 8.0)
+) + (100.0,)
+
+
 def bumps_loss(phi: torch.Tensor, centres: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
     """phi (2,), centres (4, 2), weights (4,) -> scalar loss."""
     return (weights * torch.sigmoid(-10.0 * ((phi - centres) ** 2).sum(-1))).sum()
@@ -137,6 +148,8 @@ def toys_json() -> dict:
         "bumps": {
             "weights": list(BUMP_WEIGHTS),
             "centres": {task: [list(c) for c in cs] for task, cs in BUMP_CENTRES.items()},
+            "plane": BUMP_PLANE,
+            "lambdas": list(BUMP_LAMBDAS),
         },
         "quadratic": {"g": list(QUADRATIC_G), "defaults": QUADRATIC_DEFAULTS},
     }
