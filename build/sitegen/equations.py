@@ -63,6 +63,11 @@ def _collect_maths(state) -> None:
     ctx = page(state.env)
     katex = ctx.site.katex
     for token, line in iter_tokens(state.tokens):
+        if token.type in ("math_display", "math_inline") and "{{manifest:" in token.content:
+            # KaTeX would typeset the reference itself ("manifest:models..."), not the value.
+            raise ctx.error("a {{manifest:...}} value inside maths is not substituted", line,
+                            "write the value outside the dollars, e.g. "
+                            "`$k$ = {{manifest:models.reptile.config.inner_steps}}`")
         if token.type == "math_display":
             if not token.content:
                 raise ctx.error("empty display formula", line)

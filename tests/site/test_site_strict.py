@@ -275,3 +275,10 @@ def test_template_error_in_the_real_base_template_stops_the_build(project, good_
     error = fails_and_keeps_site(broken, good_site, tmp_path)
     assert str(error.file) == "templates/base.html" and error.line == title_line
     assert "no_such_field" in error.message and "while rendering" in error.message
+
+
+def test_a_manifest_value_inside_maths_is_an_error(md):
+    """KaTeX would typeset `{{manifest:...}}` as letters instead of the value."""
+    with pytest.raises(BuildError) as err:
+        md("Text.\n\nTrained with $k = {{manifest:models.maml.iterations}}$ steps.\n", line_offset=2)
+    assert err.value.line == 5 and "outside the dollars" in err.value.hint
