@@ -52,7 +52,7 @@ bench: setup-test
 
 # Retrain every model, evaluate them under the article's protocol, re-export the graphs.
 train-all: setup-test
-	for m in pretrained maml fomaml reptile imaml; do $(BIN)/article train $$m || exit 1; done
+	for m in pretrained maml maml5 fomaml reptile imaml; do $(BIN)/article train $$m || exit 1; done
 	$(BIN)/article evaluate
 	$(BIN)/article export
 
