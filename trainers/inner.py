@@ -15,15 +15,18 @@ from torch.func import grad_and_value
 from trainers.model import Params, forward
 
 Forward = Callable[[Params, torch.Tensor], torch.Tensor]
+Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (prediction, target) -> scalar
 
 
 def mse(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return ((prediction - target) ** 2).mean()
 
 
-def task_loss(params: Params, x: torch.Tensor, y: torch.Tensor, model: Forward = forward) -> torch.Tensor:
-    """Mean squared error of the model with `params` on the points (x, y)."""
-    return mse(model(params, x), y)
+def task_loss(
+    params: Params, x: torch.Tensor, y: torch.Tensor, model: Forward = forward, loss: Loss = mse
+) -> torch.Tensor:
+    """The loss (mean squared error unless given) of the model with `params` on the points (x, y)."""
+    return loss(model(params, x), y)
 
 
 def squared_distance(a: Params, b: Params) -> torch.Tensor:
@@ -38,13 +41,14 @@ def support_loss(
     model: Forward = forward,
     anchor: Params | None = None,
     lam: torch.Tensor | float = 0.0,
+    loss: Loss = mse,
 ) -> torch.Tensor:
-    """The inner objective: the support MSE, plus lam/2 ||params - anchor||^2 when an anchor is
+    """The inner objective: the support loss, plus lam/2 ||params - anchor||^2 when an anchor is
     given (iMAML's proximal term, which keeps the adapted parameters near the initialisation)."""
-    loss = task_loss(params, x, y, model)
+    value = task_loss(params, x, y, model, loss)
     if anchor is not None:
-        loss = loss + 0.5 * lam * squared_distance(params, anchor)
-    return loss
+        value = value + 0.5 * lam * squared_distance(params, anchor)
+    return value
 
 
 def sgd_step(
@@ -57,6 +61,7 @@ def sgd_step(
     first_order: bool = False,
     anchor: Params | None = None,
     lam: torch.Tensor | float = 0.0,
+    loss: Loss = mse,
 ) -> tuple[Params, torch.Tensor]:
     """One SGD step on the inner objective. Returns the new parameters and the loss *before* it.
 
@@ -65,7 +70,7 @@ def sgd_step(
     gradient is treated as a constant (detached): d(new params)/d(params) becomes the identity,
     which is exactly the approximation of first-order MAML.
     """
-    grads, loss = grad_and_value(support_loss)(params, x, y, model, anchor, lam)
+    grads, loss = grad_and_value(support_loss)(params, x, y, model, anchor, lam, loss)
     if first_order:
         grads = {name: g.detach() for name, g in grads.items()}
     return {name: p - step_size * grads[name] for name, p in params.items()}, loss

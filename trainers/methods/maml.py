@@ -8,10 +8,12 @@ first-order MAML (see fomaml.py), computed by the same code.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 from torch.func import grad_and_value
 
-from trainers.inner import Forward, adapt, task_loss
+from trainers.inner import Forward, Loss, adapt, mse, task_loss
 from trainers.methods.common import HyperParams, MetaStep, TaskBatch, over_tasks
 from trainers.model import Params, forward
 
@@ -23,12 +25,19 @@ def maml_meta_loss(
     *,
     first_order: bool = False,
     model: Forward = forward,
+    loss: Loss = mse,
+    start: Callable[[Params, torch.Tensor], Params] | None = None,
 ) -> torch.Tensor:
-    """Mean over tasks of the query MSE after `hp.inner_steps` SGD steps on the support set."""
+    """Mean over tasks of the query loss after `hp.inner_steps` SGD steps on the support set.
+
+    `start(theta, support_y)` gives a task's starting parameters when they are not theta itself:
+    the Omniglot classifier appends a zero output layer with one row per class (trainers.convnet).
+    """
 
     def query_loss_after_adaptation(p, support_x, support_y, query_x, query_y):
-        phi = adapt(p, support_x, support_y, hp.inner_lr, hp.inner_steps, model, first_order=first_order)
-        return task_loss(phi, query_x, query_y, model)
+        initial = p if start is None else start(p, support_y)
+        phi = adapt(initial, support_x, support_y, hp.inner_lr, hp.inner_steps, model, first_order=first_order, loss=loss)
+        return task_loss(phi, query_x, query_y, model, loss)
 
     return over_tasks(query_loss_after_adaptation, *batch, params=params).mean()
 
@@ -40,7 +49,11 @@ def maml_meta_gradient(
     *,
     first_order: bool = False,
     model: Forward = forward,
+    loss: Loss = mse,
+    start: Callable[[Params, torch.Tensor], Params] | None = None,
 ) -> MetaStep:
     """The MAML meta-gradient d meta-loss / d theta and the meta-loss itself."""
-    grads, loss = grad_and_value(maml_meta_loss)(params, batch, hp, first_order=first_order, model=model)
-    return MetaStep(grads, loss, {})
+    grads, value = grad_and_value(maml_meta_loss)(
+        params, batch, hp, first_order=first_order, model=model, loss=loss, start=start
+    )
+    return MetaStep(grads, value, {})
