@@ -1,4 +1,5 @@
-"""The inner loop every method shares: k steps of plain SGD on a task's support MSE.
+"""The inner loop every method shares: k steps of plain SGD on a task's support loss (MSE unless
+given: the Omniglot classifier passes its cross-entropy).
 
 Written once with `torch.func`, for one task and any model `forward(params, x)`. Methods batch it
 over tasks with `torch.func.vmap`, differentiate through it (MAML), stop gradients inside it
@@ -70,10 +71,10 @@ def sgd_step(
     gradient is treated as a constant (detached): d(new params)/d(params) becomes the identity,
     which is exactly the approximation of first-order MAML.
     """
-    grads, loss = grad_and_value(support_loss)(params, x, y, model, anchor, lam, loss)
+    grads, value = grad_and_value(support_loss)(params, x, y, model, anchor, lam, loss)
     if first_order:
         grads = {name: g.detach() for name, g in grads.items()}
-    return {name: p - step_size * grads[name] for name, p in params.items()}, loss
+    return {name: p - step_size * grads[name] for name, p in params.items()}, value
 
 
 def trajectory(

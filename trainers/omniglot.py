@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from trainers.errors import UserError
+
 DATA_FILE = Path(__file__).parent / "data" / "omniglot" / "omniglot_background.npz"
 SIZE = 105  # the drawings' side in pixels
 PADDED = 112  # 105 padded to a multiple of 4 ...
@@ -32,7 +34,7 @@ SPLIT_SEED = 2015  # the split is fixed, whatever seed a run uses
 def load_ink() -> np.ndarray:
     """All drawings as a uint8 array (964, 20, 105, 105), 1 where the pen drew."""
     if not DATA_FILE.is_file():
-        raise FileNotFoundError(f"{DATA_FILE} is missing: it is committed with the project (see its README)")
+        raise UserError(f"{DATA_FILE} is missing: it is committed with the project; restore it with `git checkout -- {DATA_FILE.name}` in its folder")
     packed = np.load(DATA_FILE)["ink"]
     return np.unpackbits(packed, axis=-1)[..., :SIZE]
 

@@ -73,7 +73,8 @@ def test_maml_meta_gradient_of_the_classifier_matches_finite_differences():
     options = dict(model=convnet.forward, loss=convnet.class_summed_cross_entropy,
                    start=lambda p, y: convnet.with_head(p, y.shape[-1]))
     step = maml_meta_gradient(params, batch, hp, **options)
-    direction = {k: torch.randn_like(v, generator=None) for k, v in params.items()}
+    gen = torch.Generator().manual_seed(5)
+    direction = {k: torch.randn(v.shape, generator=gen, dtype=v.dtype) for k, v in params.items()}
     eps = 1e-6
     plus = maml_meta_gradient({k: v + eps * direction[k] for k, v in params.items()}, batch, hp, **options).loss
     minus = maml_meta_gradient({k: v - eps * direction[k] for k, v in params.items()}, batch, hp, **options).loss
