@@ -16,6 +16,7 @@ from typing import Any, Callable
 import yaml
 
 from trainers.errors import UserError
+from trainers.families import FAMILIES
 from trainers.methods import METHODS, HyperParams
 
 CONFIG_DIR = Path(__file__).parent / "configs"
@@ -97,8 +98,21 @@ METHOD_KEYS: dict[str, Key] = {
 }
 
 
-def allowed_keys(method: str) -> dict[str, Key]:
-    return {**COMMON_KEYS, **{name: METHOD_KEYS[name] for name in METHODS[method].keys}}
+# Keys of a task family other than the sinusoids (trainers.families); a config without `task`
+# is a sinusoid config, and has none of them.
+FAMILY_KEYS: dict[str, Key] = {
+    "task": Key(str, lambda v: v in FAMILIES, "one of " + ", ".join(FAMILIES), tuple(FAMILIES)),
+    "ways": Key(int, lambda v: v >= 2, "an integer >= 2 (classes per task)"),
+    "channels": _positive_int(),
+}
+
+
+def allowed_keys(method: str, task: str = "sinusoid") -> dict[str, Key]:
+    return {
+        **COMMON_KEYS,
+        **{name: FAMILY_KEYS[name] for name in FAMILIES[task].keys},
+        **{name: METHOD_KEYS[name] for name in METHODS[method].keys},
+    }
 
 
 def _coerce(name: str, value: Any, key: Key) -> Any:
@@ -116,7 +130,15 @@ def validate(config: Config) -> Config:
     if "method" not in config:
         raise UserError("config key 'method' is missing; allowed: " + ", ".join(METHODS))
     method = _coerce("method", config["method"], COMMON_KEYS["method"])
-    keys = allowed_keys(method)
+    config = dict(config)
+    if config.get("task") == "sinusoid":
+        del config["task"]  # the default, written out
+    task = _coerce("task", config.get("task", "sinusoid"), FAMILY_KEYS["task"])
+    if method not in FAMILIES[task].methods:
+        raise UserError(
+            f"config key 'method': {method} cannot train the {task} task; allowed: " + ", ".join(FAMILIES[task].methods)
+        )
+    keys = allowed_keys(method, task)
     unknown = sorted(set(config) - set(keys))
     if unknown:
         raise UserError(

@@ -11,7 +11,7 @@ The output layer is not meta-learned. Every task starts it at zero with one row 
 gives class c the row alpha * (f_c - mean f): a prototype of its support drawing's features.
 
 Two interchangeable convolutions: `conv_native` (torch's conv2d, fast, for training) and
-`conv_shifted` (nine strided slices and matrix products), whose gradient the ONNX exporter can
+`conv_shifted` (nine strided slices and one matrix product), whose gradient the ONNX exporter can
 translate (conv2d's backward has none). Tests check the two agree.
 """
 from __future__ import annotations
@@ -28,6 +28,13 @@ from trainers.omniglot import PADDED, POOL, SIZE
 Conv = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 BLOCKS = 4
 EPS = 1e-5
+# The meta-learned parameters, in init_params' order (the output layer is not among them).
+PARAM_NAMES = tuple(
+    f"{name}{block}_{part}"
+    for block in range(1, BLOCKS + 1)
+    for name, part in (("conv", "w"), ("conv", "b"), ("norm", "scale"), ("norm", "shift"))
+)
+HEAD_NAMES = ("head_w", "head_b")
 
 
 def init_params(seed: int, channels: int = 32) -> Params:
@@ -64,17 +71,18 @@ def conv_native(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> to
 
 
 def conv_shifted(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-    """conv_native written as a sum over the nine kernel offsets of strided slices times the
-    kernel's (C_out, C_in) matrix at that offset."""
+    """conv_native written as strided slices and one matrix product: the nine windows the kernel
+    offsets see, stacked, against the kernel flattened to (C_out, C_in, 9). The weight enters only
+    through a reshape, so its gradient needs no scatter (indexing it per offset made the exported
+    backward carry megabytes of scatter indices)."""
     height, width = x.shape[-2:]
     out_h, out_w = (height + 1) // 2, (width + 1) // 2
     padded = F.pad(x, (1, 1, 1, 1))
-    out = bias[:, None, None]
-    for i in range(3):
-        for j in range(3):
-            window = padded[:, :, i : i + 2 * out_h : 2, j : j + 2 * out_w : 2]
-            out = out + torch.einsum("bchw,oc->bohw", window, weight[:, :, i, j])
-    return out
+    windows = torch.stack(
+        [padded[:, :, i : i + 2 * out_h : 2, j : j + 2 * out_w : 2] for i in range(3) for j in range(3)], dim=2
+    )  # (B, C_in, 9, out_h, out_w), offsets in the kernel's row-major order
+    kernel = weight.reshape(weight.shape[0], weight.shape[1], 9)
+    return torch.einsum("bckhw,ock->bohw", windows, kernel) + bias[:, None, None]
 
 
 def downsample(ink: torch.Tensor) -> torch.Tensor:

@@ -7,7 +7,9 @@ the mean over tasks and a 95% confidence interval (1.96 standard errors). The K 
 points are the first five of the K = 10 ones, so the two settings share their tasks.
 
 Writes a JSON file (per model: {"protocol", "K5", "K10"}, the manifest's `evaluation` entry)
-and a Markdown table that the article includes.
+and a Markdown table that the article includes. A model of the Omniglot family (config `task:
+omniglot`) is evaluated under its own protocol instead (trainers.omniglot_eval) and stays out of
+the sinusoid table.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from torch.func import vmap
 from trainers import checkpoint, manifest
 from trainers.config import config_names
 from trainers.errors import UserError
+from trainers.families import family_of
 from trainers.inner import trajectory
 from trainers.model import Params, forward
 from trainers.sinusoid import X_RANGE, sample_tasks, sinusoid
@@ -101,13 +104,14 @@ def markdown_table(results: dict[str, dict[str, Any]], seconds: dict[str, float 
         head + " | Training time |",
         "|---|---|" + "---:|" * len(TABLE_STEPS) + "---:|",
     ]
-    for name, result in results.items():
+    sinusoid = {name: result for name, result in results.items() if "K5" in result}
+    for name, result in sinusoid.items():
         for shots in result["protocol"]["shots"]:
             row = result[f"K{shots}"]
             cells = [f"{row['mean'][s]:.3f} ± {row['ci95'][s]:.3f}" for s in TABLE_STEPS]
             time_text = f"{seconds[name]:.0f} s" if seconds.get(name) is not None else "n/a"
             lines.append(f"| {name} | {shots} | " + " | ".join(cells) + f" | {time_text} |")
-    p = next(iter(results.values()))["protocol"]
+    p = next(iter(sinusoid.values()))["protocol"] if sinusoid else PROTOCOL
     lines += [
         "",
         f"Mean squared error against the true sinusoid on {p['grid_points']:,} equally spaced points of "
@@ -160,6 +164,12 @@ def run(args: argparse.Namespace) -> int:
     for name in names:
         finals[name] = checkpoint.load(runs / name / "final.pt", what=f"trained model '{name}'")
     for name, final in finals.items():
+        if family_of(final.get("config", {})).name == "omniglot":
+            from trainers import omniglot_eval
+
+            results[name] = omniglot_eval.evaluate_classifier(final)
+            print(omniglot_eval.summary_line(name, results[name]), file=sys.stderr)
+            continue
         results[name] = evaluate_model(final)
         k5 = results[name]["K5"]["mean"]
         print(f"{name}: K=5 MSE after 0/1/5/10 steps " + " / ".join(f"{k5[s]:.3f}" for s in TABLE_STEPS), file=sys.stderr)

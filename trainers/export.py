@@ -3,7 +3,7 @@
 Into --out (static/models, committed): <graph>.onnx for each graph of trainers.graphs, the
 parameters of each trained model (runs/<model>/final.pt, one model per config of
 trainers/configs/) as <model>.params.bin, toys.json (the
-seeded toy data), and manifest.json, which merges the results of `article evaluate`
+seeded toy data), the few-shot game's sprite sheets (omniglot-sheet-<s>.png), and manifest.json, which merges the results of `article evaluate`
 (evaluation.json in the same folder). Missing runs are skipped with a note; only --only turns a
 missing run into an error. The model `demo` is the network's seeded initialisation, untrained, so
 the figures have parameters before any training has run; it is never evaluated.
@@ -21,6 +21,7 @@ from trainers.errors import UserError
 DEMO_MODEL = "demo"
 DEMO_SEED = 0
 TOYS = "toys"
+SPRITES = "omniglot_sprites"  # the game's sprite sheets (trainers/omniglot_sprites.py)
 EVALUATION = "evaluation.json"
 
 
@@ -101,6 +102,15 @@ def _export_toys(out: Path) -> dict:
     return mf.file_entry(path)
 
 
+def _export_sprites(out: Path, manifest: dict) -> None:
+    from trainers import omniglot_sprites
+
+    for index, name in enumerate(omniglot_sprites.sheet_names()):
+        path, layout = omniglot_sprites.write_sheet(out, index)
+        manifest["data"][name] = {**mf.file_entry(path), **layout}
+        _say(f"wrote {path} ({_kb(path)})")
+
+
 def _merge_evaluation(out: Path, manifest: dict) -> None:
     """models.<m>.evaluation from `article evaluate`'s results, for every model that has them."""
     path = out / EVALUATION
@@ -131,12 +141,12 @@ def run(args: argparse.Namespace) -> int:
         return name != DEMO_MODEL and (runs / name / "final.pt").is_file()
 
     if args.only:
-        known = {*graph_names, *models, DEMO_MODEL, TOYS}
+        known = {*graph_names, *models, DEMO_MODEL, TOYS, SPRITES}
         unknown = [n for n in args.only if n not in known and not has_run(n)]
         if unknown:
             raise UserError(
                 f"nothing called {', '.join(unknown)} to export; graphs: {', '.join(graph_names)}; "
-                f"models: {DEMO_MODEL} or a run under {runs}/ (e.g. {', '.join(models)}); data: {TOYS}"
+                f"models: {DEMO_MODEL} or a run under {runs}/ (e.g. {', '.join(models)}); data: {TOYS}, {SPRITES}"
             )
         untrained = [n for n in args.only if n in models and not has_run(n)]
         if untrained:
@@ -150,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
         skipped = [m for m in models if not has_run(m)]
         if skipped:
             _say(f"no trained model for {', '.join(skipped)} under {runs}: exported without them")
-        selected = [*graph_names, DEMO_MODEL, *(m for m in models if has_run(m)), TOYS]
+        selected = [*graph_names, DEMO_MODEL, *(m for m in models if has_run(m)), TOYS, SPRITES]
 
     # Read every checkpoint before writing anything, so a bad one leaves the folder as it was.
     runs_to_export = [n for n in selected if has_run(n)]
@@ -172,6 +182,8 @@ def run(args: argparse.Namespace) -> int:
         manifest["models"][name] = _export_run(out, name, final)
     if TOYS in selected:
         manifest["data"][TOYS] = _export_toys(out)
+    if SPRITES in selected:
+        _export_sprites(out, manifest)
     _merge_evaluation(out, manifest)
     _merge_measurements(out, manifest)
     manifest["models"] = dict(sorted(manifest["models"].items()))

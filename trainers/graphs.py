@@ -17,7 +17,7 @@ from typing import Callable
 import torch
 from torch.func import grad, vjp, vmap
 
-from trainers import bumps, toys
+from trainers import bumps, omniglot_graphs, toys
 from trainers.inner import adapt, mse, sgd_step
 from trainers.config import hyperparams, load_config
 from trainers.methods import METHODS, Method, meta_iteration
@@ -933,4 +933,5 @@ def catalogue() -> dict[str, GraphSpec]:
     specs += [_meta_step_spec(method) for method in METHODS]
     specs += _meta_train_specs()
     specs += bumps.graph_specs()  # the iMAML chapter's bumps toy (trainers/bumps.py)
+    specs += omniglot_graphs.graph_specs()  # the few-shot game (trainers/omniglot_graphs.py)
     return {spec.name: spec for spec in specs}

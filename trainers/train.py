@@ -1,4 +1,5 @@
-"""`article train METHOD`: meta-train the sinusoid network with one of the methods.
+"""`article train MODEL`: meta-train a config's network (the sinusoid regressor, or the Omniglot
+classifier when its `task` is omniglot) with one of the methods.
 
 The loop is deliberately thin: it draws a meta-batch from a seeded generator, calls the pure
 `meta_iteration` (compiled with torch.compile unless --no-compile), and every `log_every`
@@ -21,11 +22,11 @@ import torch
 from trainers import checkpoint
 from trainers.config import Config, config_names, hyperparams, load_config, parse_override
 from trainers.errors import TrainingDiverged, UserError
+from trainers.families import family_of
 from trainers.methods import METHODS, TaskBatch, meta_iteration
-from trainers.model import Params, init_params
+from trainers.model import Params
 from trainers.optim import AdamState, adam_init
 from trainers.progress import LOG_NAME, Progress
-from trainers.sinusoid import sample_batch
 
 CHECKPOINT = "checkpoint.pt"
 FINAL = "final.pt"
@@ -75,7 +76,7 @@ class TrainState:
 
 def fresh_state(config: Config, device: torch.device) -> TrainState:
     """Initial parameters from the seed; tasks from a generator seeded with the same seed."""
-    params = {k: v.to(device) for k, v in init_params(config["seed"]).items()}
+    params = {k: v.to(device) for k, v in family_of(config).init_params(config).items()}
     return TrainState(params, adam_init(params), torch.Generator().manual_seed(config["seed"]))
 
 
@@ -92,9 +93,10 @@ StepFn = Callable[[Params, AdamState, TaskBatch, torch.Tensor], tuple[Params, Ad
 def make_step(config: Config, compile: bool) -> StepFn:
     """The meta-iteration with method and hyperparameters fixed; compiled once if asked."""
     method, hp = METHODS[config["method"]], hyperparams(config)
+    options = family_of(config).options(config)
 
     def step(params: Params, opt_state: AdamState, batch: TaskBatch, outer_lr: torch.Tensor):
-        return meta_iteration(method, params, opt_state, batch, hp, outer_lr)
+        return meta_iteration(method, params, opt_state, batch, hp, outer_lr, **options)
 
     return torch.compile(step, dynamic=False) if compile else step
 
@@ -134,6 +136,7 @@ def train(
     else:
         state = fresh_state(config, dev)
 
+    family = family_of(config)
     step = make_step(config, compile)
     total = config["iterations"] if stop_after is None else min(stop_after, config["iterations"])
     log_every, checkpoint_every = config["log_every"], config["checkpoint_every"]
@@ -150,8 +153,7 @@ def train(
             f"of {config['iterations']}, device {dev.type}, torch.compile {'on' if compile else 'off'}"
         )
         while state.iteration < total:
-            batch = sample_batch(config["meta_batch"], config["k_support"], config["k_query"], state.generator)
-            tasks = TaskBatch(*(t.to(dev) for t in TaskBatch.of(batch)))
+            tasks = TaskBatch(*(t.to(dev) for t in family.sample(config, state.generator)))
             rate = torch.tensor(outer_rate(config, state.iteration), device=dev)
             params, opt_state, out = step(state.params, state.opt_state, tasks, rate)
             loss_sum, count = loss_sum + out.loss.detach(), count + 1

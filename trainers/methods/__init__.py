@@ -64,14 +64,16 @@ def meta_iteration(
     batch: TaskBatch,
     hp: HyperParams,
     outer_lr: torch.Tensor | float,
+    **options,
 ) -> tuple[Params, AdamState, MetaStep]:
     """One meta-training step: the method's direction, then the outer update.
 
     `outer_lr` is Adam's learning rate, or Reptile's interpolation rate epsilon; pass it as a
     tensor when it changes over time, so a compiled or exported step need not be rebuilt.
-    Reptile leaves the Adam state untouched (it has no optimiser state).
+    Reptile leaves the Adam state untouched (it has no optimiser state). `options` go to the
+    meta-gradient: a task family's model, loss and task start (trainers.families).
     """
-    step = method.meta_gradient(params, batch, hp)
+    step = method.meta_gradient(params, batch, hp, **options)
     if method.outer == "interpolate":
         new_params = {name: p - outer_lr * step.direction[name] for name, p in params.items()}
         return new_params, opt_state, step

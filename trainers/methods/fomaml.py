@@ -5,13 +5,11 @@ gradient of the query loss at the adapted parameters, grad L_query(phi). Same co
 """
 from __future__ import annotations
 
-from trainers.inner import Forward
 from trainers.methods.common import HyperParams, MetaStep, TaskBatch
 from trainers.methods.maml import maml_meta_gradient
-from trainers.model import Params, forward
+from trainers.model import Params
 
 
-def fomaml_meta_gradient(
-    params: Params, batch: TaskBatch, hp: HyperParams, *, model: Forward = forward
-) -> MetaStep:
-    return maml_meta_gradient(params, batch, hp, first_order=True, model=model)
+def fomaml_meta_gradient(params: Params, batch: TaskBatch, hp: HyperParams, **options) -> MetaStep:
+    """`options` (model, loss, start) as for maml_meta_gradient."""
+    return maml_meta_gradient(params, batch, hp, first_order=True, **options)
