@@ -153,7 +153,9 @@ def results_table(manifest: Manifest) -> str:
     models = manifest.lookup("models")
     if not isinstance(models, dict) or not models:
         raise ManifestError("the manifest lists no models")
-    evaluated = sorted(((n, m) for n, m in models.items() if m.get("evaluation")), key=_row_order)
+    # Sinusoid evaluations only (keys K5, K10): the Omniglot classifier reports accuracies.
+    evaluated = sorted(((n, m) for n, m in models.items()
+                        if any(re.fullmatch(r"K\d+", k) for k in m.get("evaluation") or {})), key=_row_order)
     if not evaluated:
         raise ManifestError("no model in the manifest has an evaluation (run `article evaluate`)")
     shots = sorted({k for _, m in evaluated for k in m["evaluation"] if re.fullmatch(r"K\d+", k)},

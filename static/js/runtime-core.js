@@ -47,6 +47,11 @@ export function createRuntime(host) {
 
   const manifest = () => json("models/manifest.json");
 
+  /** The bytes of a file under the site root (e.g. a sprite sheet) as an ArrayBuffer, read once. */
+  function bytes(path) {
+    return once(`bytes:${path}`, () => host.bytes(path));
+  }
+
   /**
    * An InferenceSession for the manifest's graph `graphName`, created once (per distinct
    * `options`: extra InferenceSession options, e.g. {graphOptimizationLevel: "disabled"}, which
@@ -115,6 +120,7 @@ export function createRuntime(host) {
       return ortModule;
     },
     json,
+    bytes,
     manifest,
     session,
     params,

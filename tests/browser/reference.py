@@ -94,3 +94,54 @@ def fine_tune(models_dir: Path, params: dict) -> dict:
         mse.append(float(outputs[-1]))
     return {"sample_x": sample_x[:, 0], "sample_y": sample_y[:, 0], "mse": mse, "params": current,
             "before": before[:, 0], "target": true_curve[:, 0]}
+
+
+# ---- the few-shot game (static/figures/few-shot-game.js, lib/omniglot.js) --------------------
+
+
+@lru_cache(maxsize=8)
+def _sheet(path: str) -> np.ndarray:
+    """Ink (1) of a sprite sheet written by trainers/omniglot_sprites.py (1-bit grey, filter 0)."""
+    import struct
+    import zlib
+
+    data = Path(path).read_bytes()
+    width, height, depth, colour = struct.unpack(">IIBB", data[16:26])
+    assert (depth, colour) == (1, 0), "sprite sheets are 1-bit greyscale"
+    chunks, at = [], 8
+    while at < len(data):
+        length, kind = struct.unpack(">I4s", data[at : at + 8])
+        if kind == b"IDAT":
+            chunks.append(data[at + 8 : at + 8 + length])
+        at += 12 + length
+    rows = np.frombuffer(zlib.decompress(b"".join(chunks)), dtype=np.uint8).reshape(height, -1)
+    assert (rows[:, 0] == 0).all(), "every row unfiltered"
+    return 1 - np.unpackbits(rows[:, 1:], axis=1)[:, :width]
+
+
+def omniglot_mask(models_dir: Path, character: int, drawing: int) -> np.ndarray:
+    """The (105, 105) ink mask of a held-out character's drawing, cut from its sprite sheet."""
+    for name, entry in read_manifest(models_dir)["data"].items():
+        if name.startswith("omniglot_sheet_") and drawing in entry["drawings"]:
+            tile = character * len(entry["drawings"]) + entry["drawings"].index(drawing)
+            row, col = divmod(tile, entry["columns"])
+            side = entry["tile"]
+            sheet = _sheet(str(models_dir / entry["file"]))
+            return sheet[row * side : (row + 1) * side, col * side : (col + 1) * side].astype(np.float32)
+    raise KeyError(f"no sprite sheet holds drawing {drawing}")
+
+
+def omniglot_answer(models_dir: Path, model: str, trial: dict) -> np.ndarray:
+    """The classifier's probabilities for a game trial: omniglot_adapt on the support drawings
+    (one-hot labels, the model's step size), then omniglot_predict on the query."""
+    manifest = read_manifest(models_dir)
+    body = load_params(models_dir, model)
+    ways = trial["ways"]
+    support = np.stack([omniglot_mask(models_dir, s["character"], s["drawing"]) for s in trial["support"]])
+    query = omniglot_mask(models_dir, trial["query"]["character"], trial["query"]["drawing"])[None]
+    step = _scalar(manifest["models"][model]["config"]["inner_lr"])
+    names = [o["name"] for o in manifest["graphs"]["omniglot_adapt"]["outputs"]]
+    adapted = run(models_dir, "omniglot_adapt", {**body, "support_x": support, "support_y": np.eye(ways, dtype=np.float32), "step_size": step})
+    params = {name[: -len("_next")]: value for name, value in zip(names, adapted)}
+    (probabilities,) = run(models_dir, "omniglot_predict", {**params, "query_x": query})
+    return probabilities[0]

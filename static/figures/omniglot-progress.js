@@ -1,0 +1,366 @@
+// Figure "omniglot-progress": reported one-shot accuracy on Omniglot against the year it was
+// reported, for the methods of the chapter "Meta-learning, and why MAML is model-agnostic", with
+// a switch between 5-way and 20-way tasks.
+//
+// Three kinds of marks besides the published points (omniglot-progress/results.js, each with its
+// paper and table):
+//   - people on the 20-way task (Lake et al. 2015), a dashed horizontal line;
+//   - this project's MAML classifier, read from models/manifest.json under
+//     models.omniglot.evaluation.ways["5" | "20"] = {accuracy, ci95 (fractions), tasks}; while the
+//     manifest has no such entry the point is simply not drawn;
+//   - the reader's own score from the few-shot game of the Introduction (storage key
+//     "few-shot-game": {version: 1, modes: {"5" | "20": {reader: {correct, played}, model: …}}}),
+//     only in the page, never in the static picture, and updated on the window's storage event.
+// Nothing is computed here: the figure draws numbers that were reported or measured.
+//
+// Keyboard: the 5-way / 20-way switch is a pair of native radio buttons; every point is focusable
+// (Tab, or the arrow keys from one point to the next) and shows its method, year, accuracy and
+// source in the readout; hovering a point does the same.
+//
+// params: {ways = "20" (the mode shown first), game = "../introduction/#few-shot-game"}
+//
+// mount() and picture() are one function: the static picture is the first frame without controls.
+
+import { axes, createPlot, fmt, legend, seriesColor } from "./lib/plot.js";
+import { FAMILIES, HUMAN, OUR_YEAR, RESULTS } from "./omniglot-progress/results.js";
+
+const DEFAULTS = { ways: "20", game: "../introduction/#few-shot-game" };
+const MODES = ["5", "20"];
+const GAME_KEY = "few-shot-game";
+const STORAGE_PREFIX = "maml-article:"; // storage.js's prefix: the key a storage event carries
+const OURS = { series: 4, name: "Our MAML classifier" };
+const READER = { series: 6, name: "You, in the game" };
+const WIDTH = 640;
+const HEIGHT = 340;
+const X_DOMAIN = [2014.4, 2026.6];
+const X_TICKS = [2015, 2016, 2017, 2018, 2020, 2022, 2024, 2026];
+/** Points of one year sit side by side, this far apart (in years), so that none hides another. */
+const SPREAD = 0.28;
+
+const percent = (value, digits = 1) => `${Number(value).toFixed(digits)}%`;
+const plusMinus = (value, ci, digits = 1) => (ci ? `${percent(value, digits)} ± ${Number(ci).toFixed(digits)}` : percent(value, digits));
+/** A published number as its paper printed it: "92.0" keeps its digit, "98.95" its two. */
+const asPrinted = (text, ci) => `${text}%${ci ? ` ± ${ci}` : ""}`;
+
+/** Our classifier's measured accuracy for a mode, as percentages, or null where not measured. */
+function ourResult(manifest, ways) {
+  const entry = manifest?.models?.omniglot?.evaluation?.ways?.[ways];
+  if (!entry || !Number.isFinite(entry.accuracy)) return null;
+  return {
+    accuracy: 100 * entry.accuracy,
+    ci95: Number.isFinite(entry.ci95) ? 100 * entry.ci95 : null,
+    tasks: entry.tasks,
+  };
+}
+
+/** The reader's score for a mode from the game's stored record, or null before the first round. */
+function readerResult(record, ways) {
+  if (record?.version !== 1) return null; // a record of another format counts as none
+  const score = record.modes?.[ways]?.reader;
+  const played = Number(score?.played);
+  const correct = Number(score?.correct);
+  if (!(played >= 1) || !(correct >= 0) || correct > played) return null;
+  return { correct, played, accuracy: (100 * correct) / played };
+}
+
+/** The stored game record, through storage.js (which never throws) when the runtime has it. */
+function readGame(storage) {
+  if (!storage) return null;
+  if (typeof storage.getJSON === "function") return storage.getJSON(GAME_KEY, null);
+  try {
+    return JSON.parse(storage.getItem(GAME_KEY) ?? "null");
+  } catch {
+    return null;
+  }
+}
+
+/** The published points of a mode, each placed at its year, spread within the year. */
+function publishedPoints(ways) {
+  const shown = RESULTS.filter((r) => r.ways[ways]);
+  const byYear = new Map();
+  for (const r of shown) byYear.set(r.year, [...(byYear.get(r.year) ?? []), r]);
+  return shown.map((r) => {
+    const same = byYear.get(r.year);
+    const offset = (same.indexOf(r) - (same.length - 1) / 2) * SPREAD;
+    const at = r.ways[ways];
+    return {
+      kind: "published", id: r.id, method: r.method, family: r.family, bibkey: r.bibkey, cite: r.cite,
+      year: r.year, x: r.year + offset, accuracy: Number(at.accuracy), ci95: at.ci95 === null ? null : Number(at.ci95),
+      printed: asPrinted(at.accuracy, at.ci95), table: at.table, note: at.note ?? "",
+      series: FAMILIES[r.family].series,
+    };
+  });
+}
+
+function describe(point, ways) {
+  const task = `${ways}-way 1-shot`;
+  if (point.kind === "ours") {
+    return `${OURS.name} (this project, ${point.year}): ${plusMinus(point.accuracy, point.ci95)} on ${task}, ` +
+      `mean over ${point.tasks} held-out tasks with a 95% interval; measured by this project's evaluation.`;
+  }
+  if (point.kind === "reader") {
+    return `You, in the game of the Introduction: ${point.correct} of ${point.played} correct on ${task}, ${percent(point.accuracy)}.`;
+  }
+  return `${point.method} (${point.cite}): ${point.printed} on ${task}; ` +
+    `source: ${point.cite}, ${point.table}${point.note ? ` (${point.note})` : ""}.`;
+}
+
+/** A small element with inline layout (the stylesheet belongs to the site; these are ours). */
+function make(tag, parent, { text, className, style = {}, attrs = {} } = {}) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  Object.assign(node.style, style);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  parent.append(node);
+  return node;
+}
+
+let radioGroups = 0;
+
+/** The static picture: the figure's first frame, drawn by the same code as the page's. */
+export async function picture(element, params, runtime) {
+  await build(element, params, runtime, { interactive: false });
+}
+
+export async function mount(element, params, runtime) {
+  return build(element, params, runtime, { interactive: true });
+}
+
+async function build(element, params, runtime, { interactive }) {
+  const settings = { ...DEFAULTS, ...params };
+  const manifest = await runtime.manifest().catch(() => null);
+  const state = {
+    ways: MODES.includes(String(settings.ways)) ? String(settings.ways) : "20",
+    game: interactive ? readGame(runtime.storage) : null, // the picture never shows a reader's score
+    points: [],
+  };
+
+  element.replaceChildren();
+  const controls = interactive ? make("fieldset", element, { className: "figure-controls omniglot-progress-switch" }) : null;
+  const plot = createPlot({
+    width: WIDTH,
+    height: HEIGHT,
+    margin: { top: 14, right: 16, bottom: 40, left: 52 },
+    x: X_DOMAIN,
+    label: "Reported one-shot accuracy on Omniglot against the year it was reported",
+    role: interactive ? "group" : "img",
+  });
+  plot.x.tickFormat = () => String; // years, not "2,015"
+  element.append(plot.svg);
+  const marks = plot.layer("marks");
+  const legendLayer = plot.layer("legend");
+  const readout = make("p", element, {
+    className: "figure-status figure-readout",
+    style: { margin: "0.3rem 0", fontFamily: "var(--font-ui)", fontSize: "0.9rem", minHeight: "1.4em" },
+    attrs: interactive ? { role: "status", "aria-live": "polite" } : {},
+  });
+  const gameNote = interactive ? make("p", element, {
+    className: "omniglot-progress-game",
+    style: { margin: "0.3rem 0", fontFamily: "var(--font-ui)", fontSize: "0.9rem" },
+  }) : null;
+  const tableBox = make("div", element, {
+    className: "omniglot-progress-numbers",
+    style: { overflowX: "auto", maxWidth: "100%" },
+    attrs: { tabindex: "0", role: "region", "aria-label": "Numbers and sources of the Omniglot plot" },
+  });
+  const table = make("table", tableBox, {
+    className: "readout omniglot-progress-table",
+    style: { fontFamily: "var(--font-ui)", fontSize: "0.85rem", fontVariantNumeric: "tabular-nums", borderCollapse: "collapse" },
+  });
+
+  function allPoints() {
+    const points = publishedPoints(state.ways);
+    const ours = ourResult(manifest, state.ways);
+    if (ours) points.push({ kind: "ours", id: "ours", method: OURS.name, year: OUR_YEAR, x: OUR_YEAR - 0.15, series: OURS.series, ...ours });
+    const reader = interactive ? readerResult(state.game, state.ways) : null;
+    if (reader) points.push({ kind: "reader", id: "reader", method: READER.name, year: OUR_YEAR, x: OUR_YEAR + 0.15, series: READER.series, ...reader });
+    return points;
+  }
+
+  /** Redraw axes, marks, readout and table for the current mode and score (no graph involved). */
+  function draw() {
+    const ways = state.ways;
+    const points = allPoints();
+    const human = HUMAN.ways[ways] ? { ...HUMAN.ways[ways], accuracy: Number(HUMAN.ways[ways].accuracy) } : null;
+    // The y range takes in every mark, in whole fives, and ends at 100%.
+    const lows = points.map((p) => p.accuracy - (p.ci95 ?? 0));
+    if (human) lows.push(human.accuracy);
+    const low = Math.min(80, 5 * Math.floor((Math.min(...lows) - 1) / 5));
+    plot.y.domain([Math.max(0, low), 100]);
+    plot.root.selectAll(".fig-axes").remove();
+    axes(plot, { xlabel: "year reported", ylabel: `${ways}-way 1-shot accuracy (%)`, xticks: X_TICKS, yticks: 5 });
+    marks.selectAll("*").remove();
+    legendLayer.selectAll("*").remove();
+    const { left, right } = plot.inner;
+
+    if (human) {
+      const y = fmt(plot.y(human.accuracy));
+      const line = marks.append("g").attr("data-human", ways);
+      line.append("line").attr("x1", left).attr("x2", right).attr("y1", y).attr("y2", y)
+        .attr("class", "fig-dashed").attr("stroke-width", 1.5).style("stroke", "var(--fig-fg)");
+      // Labelled at the right, over the years no published point occupies.
+      line.append("text").attr("class", "fig-text").attr("x", right - 6).attr("y", fmt(plot.y(human.accuracy) - 5))
+        .attr("text-anchor", "end").style("fill", "var(--fig-fg)")
+        .text(`People: ${percent(human.accuracy)} (${HUMAN.cite}, ${human.table})`);
+    }
+
+    state.points = points;
+    const nodes = [];
+    for (const [index, point] of points.entries()) {
+      const cx = plot.x(point.x);
+      const cy = plot.y(point.accuracy);
+      const g = marks.append("g").attr("class", "omniglot-progress-point").attr("data-point", point.id)
+        .attr("data-kind", point.kind);
+      if (point.ci95) {
+        g.append("line").attr("x1", fmt(cx)).attr("x2", fmt(cx))
+          .attr("y1", fmt(plot.y(point.accuracy - point.ci95))).attr("y2", fmt(plot.y(Math.min(100, point.accuracy + point.ci95))))
+          .attr("stroke-width", 1.5).style("stroke", seriesColor(point.series));
+      }
+      if (point.kind === "published") {
+        g.append("circle").attr("cx", fmt(cx)).attr("cy", fmt(cy)).attr("r", 5).style("fill", seriesColor(point.series));
+      } else {
+        // Ours and the reader's: diamonds, so that they stand apart from the published circles.
+        const r = 7;
+        g.append("path").attr("d", `M${fmt(cx)},${fmt(cy - r)}L${fmt(cx + r)},${fmt(cy)}L${fmt(cx)},${fmt(cy + r)}L${fmt(cx - r)},${fmt(cy)}Z`)
+          .style("fill", seriesColor(point.series)).style("stroke", "var(--fig-bg)").attr("stroke-width", 1.5);
+        // Labels to the left ("Ours") and above ("You"): the plot ends at the right of both.
+        const reader = point.kind === "reader";
+        g.append("text").attr("class", "fig-text").attr("x", fmt(reader ? cx + r : cx - 10))
+          .attr("y", fmt(reader ? cy - 10 : cy + 4)).attr("text-anchor", "end")
+          .text(reader ? `You (${point.played})` : "Ours");
+      }
+      if (interactive) {
+        // The focus ring, hidden until focus (the static picture has none).
+        const ring = g.insert("circle", ":first-child").attr("cx", fmt(cx)).attr("cy", fmt(cy)).attr("r", 10)
+          .attr("fill", "none").attr("stroke-width", 2.5).style("stroke", "var(--focus)").attr("visibility", "hidden");
+        g.attr("tabindex", 0).attr("role", "img").attr("aria-label", describe(point, ways)).style("outline", "none");
+        const show = () => {
+          readout.textContent = describe(point, ways);
+        };
+        g.on("focus", () => {
+          ring.attr("visibility", "visible");
+          show();
+        });
+        g.on("blur", () => ring.attr("visibility", "hidden"));
+        g.on("mouseenter", show);
+        g.on("keydown", (event) => {
+          const moves = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+          let next = null;
+          if (event.key in moves) next = (index + moves[event.key] + nodes.length) % nodes.length;
+          else if (event.key === "Home") next = 0;
+          else if (event.key === "End") next = nodes.length - 1;
+          else return;
+          event.preventDefault();
+          nodes[next].focus();
+        });
+      }
+      nodes.push(g.node());
+    }
+
+    const families = Object.values(FAMILIES).filter((f) => points.some((p) => p.series === f.series && p.kind === "published"));
+    const entries = families.map((f) => ({ label: f.name, series: f.series, marker: "dot" }));
+    if (points.some((p) => p.kind === "ours")) entries.push({ label: OURS.name, series: OURS.series, marker: "dot" });
+    if (points.some((p) => p.kind === "reader")) entries.push({ label: READER.name, series: READER.series, marker: "dot" });
+    legend(plot, entries, { parent: legendLayer, x: plot.inner.left + 300, y: plot.inner.bottom - 16 * entries.length + 4 });
+
+    drawTable(points, human);
+    if (gameNote) drawGameNote(points);
+    readout.textContent = `${ways}-way 1-shot: ${points.filter((p) => p.kind === "published").length} published results` +
+      (human ? ", people's accuracy as a dashed line" : "") +
+      (points.some((p) => p.kind === "ours") ? ", our classifier" : "") +
+      (points.some((p) => p.kind === "reader") ? ", your score" : "") + ".";
+    element.dataset.ways = ways;
+  }
+
+  /** The numbers and their sources, for the mode shown (plain DOM calls: linkedom has no insertRow). */
+  function drawTable(points, human) {
+    const cell = (align) => ({ padding: "0.1rem 0.5rem", textAlign: align, whiteSpace: "nowrap" });
+    table.replaceChildren();
+    make("caption", table, { text: `${state.ways}-way 1-shot accuracy on Omniglot, as reported`, style: { textAlign: "left", padding: "0.2rem 0" } });
+    const head = make("tr", make("thead", table));
+    for (const [label, align] of [["method", "left"], ["year", "right"], ["accuracy", "right"], ["source", "left"]]) {
+      make("th", head, { text: label, style: cell(align), attrs: { scope: "col" } });
+    }
+    const body = make("tbody", table);
+    const row = (id, cells) => {
+      const tr = make("tr", body);
+      tr.dataset.point = id;
+      cells.forEach(([text, align], i) => make(i === 0 ? "th" : "td", tr, { text, style: cell(align), attrs: i === 0 ? { scope: "row" } : {} }));
+    };
+    for (const p of points) {
+      if (p.kind === "published") {
+        row(p.id, [[p.method, "left"], [String(p.year), "right"], [p.printed, "right"],
+          [`${p.cite}, ${p.table}${p.note ? `; ${p.note}` : ""}`, "left"]]);
+      } else if (p.kind === "ours") {
+        row(p.id, [[p.method, "left"], [String(p.year), "right"], [plusMinus(p.accuracy, p.ci95), "right"],
+          [`this project's evaluation, ${p.tasks} tasks (95% interval)`, "left"]]);
+      } else {
+        row(p.id, [[p.method, "left"], ["", "right"], [percent(p.accuracy), "right"], [`${p.correct} of ${p.played} correct, this browser`, "left"]]);
+      }
+    }
+    if (human) row("human", [["People", "left"], ["2015", "right"], [percent(human.accuracy), "right"], [`${HUMAN.cite}, ${human.table}`, "left"]]);
+  }
+
+  function drawGameNote(points) {
+    gameNote.replaceChildren();
+    if (points.some((p) => p.kind === "reader")) {
+      gameNote.textContent = "Your mark counts every round you played in this mode in the game of the Introduction.";
+      return;
+    }
+    const link = make("a", gameNote, { text: "Play the game in the Introduction", attrs: { href: settings.game } });
+    link.after(" to see your score here.");
+  }
+
+  if (interactive) {
+    radioGroups += 1;
+    const name = `omniglot-progress-ways-${radioGroups}`;
+    Object.assign(controls.style, { display: "flex", flexWrap: "wrap", alignItems: "center", gap: "0.5rem 1.2rem", margin: "0.6rem 0", border: "0", padding: "0", fontFamily: "var(--font-ui)", fontSize: "0.9rem" });
+    make("legend", controls, { text: "Task", style: { float: "left", padding: "0", marginRight: "0.6rem" } });
+    for (const ways of MODES) {
+      const wrap = make("span", controls, { style: { display: "inline-flex", alignItems: "center", gap: "0.35rem" } });
+      const id = `${name}-${ways}`;
+      const input = make("input", wrap, { attrs: { type: "radio", name, id, value: ways } });
+      input.checked = ways === state.ways;
+      make("label", wrap, { text: `${ways}-way 1-shot`, attrs: { for: id } });
+      input.addEventListener("change", () => {
+        if (!input.checked) return;
+        state.ways = ways;
+        draw();
+      });
+    }
+  }
+  draw();
+  if (!interactive) return null;
+
+  // The game writes its record in another page (or tab): the window's storage event says so.
+  const onStorage = (event) => {
+    if (event.key !== null && event.key !== STORAGE_PREFIX + GAME_KEY) return;
+    state.game = readGame(runtime.storage);
+    draw();
+  };
+  window.addEventListener("storage", onStorage);
+
+  const api = {
+    /** For tests and benchmarks: what is drawn, where. */
+    inspect: () => ({
+      ways: state.ways,
+      yDomain: plot.y.domain(),
+      inner: plot.inner,
+      points: state.points.map((p) => {
+        const node = plot.root.select(`[data-point="${p.id}"]`).node();
+        return { id: p.id, kind: p.kind, bibkey: p.bibkey ?? null, year: p.year, accuracy: p.accuracy, label: node?.getAttribute("aria-label") ?? "" };
+      }),
+      human: plot.root.select("[data-human]").empty() ? null : Number(HUMAN.ways[state.ways].accuracy),
+      readout: readout.textContent,
+      note: gameNote.textContent,
+    }),
+    idle: () => Promise.resolve(),
+    destroy: () => {
+      window.removeEventListener("storage", onStorage);
+      element.replaceChildren();
+    },
+  };
+  element.figureTest = api;
+  return api;
+}
