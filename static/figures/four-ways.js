@@ -183,7 +183,10 @@ async function build(element, params, runtime, { interactive }) {
   const [[dataset], [landscapeSession], ...sessionsTimed] = await Promise.all([
     timed(lineDataset(runtime, settings.dataset)),
     timed(runtime.session("line_mean_landscape")),
-    ...METHODS.map((method) => timed(runtime.session(method.graph))),
+    // Unoptimised sessions: onnxruntime's graph optimisations cost more at creation than they
+    // save on these unrolled graphs (Node, onnxruntime-web 1.30 wasm: MAML's session 788 -> 297 ms,
+    // iMAML's 796 -> 631 ms, and a run 5.8 -> 2.2 ms and 3.0 -> 2.8 ms).
+    ...METHODS.map((method) => timed(runtime.session(method.graph, { graphOptimizationLevel: "disabled" }))),
   ]);
   const sessions = sessionsTimed.map(([session]) => session);
   // When each graph's session was ready, from the start of build (for the benchmark).
