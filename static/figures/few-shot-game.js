@@ -57,6 +57,7 @@ async function build(element, params, runtime, { interactive }) {
   let trial = null;
   let masks = null;
   let answer = null; // the model's answer, a promise started with the trial
+  let modelQueue = Promise.resolve();
   let answered = false;
   const figure = element.closest("figure") ?? element;
 
@@ -99,8 +100,13 @@ async function build(element, params, runtime, { interactive }) {
     const mask = ({ character, drawing }) => inkMask(sheetFor(sheets, drawing), character, drawing);
     masks = { support: trial.support.map(mask), query: mask(trial.query) };
     answered = false;
-    answer = interactive ? classify(runtime, model, trial, masks) : null;
-    answer?.catch(() => {}); // reported when the reader answers
+    if (interactive) {
+      // One adaptation at a time: a mode switch mid-run queues the new trial's behind it (a
+      // session must not run twice at once).
+      const [thisTrial, theseMasks] = [trial, masks];
+      answer = modelQueue.then(() => classify(runtime, model, thisTrial, theseMasks));
+      modelQueue = answer.catch(() => {}); // reported when the reader answers
+    }
     const side = mode > 5 ? 56 : 80;
     grid.style.gridTemplateColumns = `repeat(${COLUMNS}, minmax(0, ${side + 6}px))`;
     prompt.textContent = interactive
