@@ -146,6 +146,14 @@ TIME_TO_INTERACTIVE = """async (id) => {
 }"""
 
 
+# Times (ms since navigation) at which the figure with id %(id)s first took each data-state.
+STATE_CLOCK = """window.__figureStates = {};
+new MutationObserver(() => {
+  const state = document.getElementById('%(id)s')?.dataset.state;
+  if (state && !(state in window.__figureStates)) window.__figureStates[state] = performance.now();
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-state']});"""
+
+
 class Bench:
     """What a measurement gets: the served site and a browser with a warm cache."""
 
@@ -155,6 +163,7 @@ class Bench:
         self.site = site
         self.context = browser.new_context(viewport={"width": 1000, "height": 800})
         self.errors: list[str] = []
+        self.loaded_early: set[str] = set()  # figures the page started before the scroll reached them
 
     def page_of(self, figure_id: str) -> str:
         for page in sorted(self.site.rglob("*.html")):
@@ -162,6 +171,14 @@ class Bench:
                 rel = page.relative_to(self.site).as_posix()
                 return rel[: -len("index.html")] if rel.endswith("index.html") else rel
         raise LookupError(f"no page holds figure {figure_id}")
+
+    def has(self, figure_id: str) -> bool:
+        """Whether the build holds the figure (a reference build may be older than it)."""
+        try:
+            self.page_of(figure_id)
+        except LookupError:
+            return False
+        return True
 
     def new_page(self):
         page = self.context.new_page()
@@ -192,7 +209,24 @@ class Bench:
         state = page.evaluate(f"document.getElementById('fig-{figure_id}').dataset.state || ''")
         if state:
             print(f"  (note: fig-{figure_id} started loading before the scroll: {state})")
+            self.loaded_early.add(figure_id)
         return page, page.evaluate(TIME_TO_INTERACTIVE, f"fig-{figure_id}")
+
+    def loader_to_ready(self, figure_id: str, runs: int = 5) -> list[float]:
+        """ms from the lazy loader starting the figure (data-state "loading") to "ready", on fresh
+        pages with a warm cache: the time to interactive of a figure near the top of its page,
+        which starts loading with the page, before any scroll."""
+        self.warm_cache(figure_id)
+        times = []
+        for _ in range(runs):
+            page = self.new_page()
+            page.add_init_script(STATE_CLOCK % {"id": f"fig-{figure_id}"})
+            page.goto(self.base_url + self.page_of(figure_id))
+            page.wait_for_selector(f"#fig-{figure_id}[data-state=ready]", timeout=30_000)
+            states = page.evaluate("window.__figureStates")
+            times.append(states["ready"] - states["loading"])
+            page.close()
+        return times
 
     def time_to_interactive_results(self, figure_id: str, runs: int = 3) -> list[Result]:
         """Median time to interactive, scrolled soon after load and scrolled once idle."""
@@ -206,6 +240,9 @@ class Bench:
                 page.close()
             results.append(check(f"{figure_id}: viewport to interactive, {when} (median of {runs})",
                                  statistics.median(times), "ms", 1000))
+        if figure_id in self.loaded_early:  # the scroll found it ready: time it from its start
+            results.append(check(f"{figure_id}: loader start to interactive, warm cache (median of 5)",
+                                 statistics.median(self.loader_to_ready(figure_id)), "ms", 1000))
         return results
 
     def open_figure(self, figure_id: str):

@@ -86,17 +86,10 @@ def _summary(name: str, times: list[float], limit: float) -> list[Result]:
             check(f"{name} (95th percentile)", p95, "ms", limit)]
 
 
-def _has(bench: Bench, figure_id: str) -> bool:
-    try:
-        bench.page_of(figure_id)
-    except LookupError:
-        return False
-    return True
-
 
 @measurement("cost")
 def cost(bench: Bench) -> list[Result]:
-    if not (_has(bench, JACOBIAN) and _has(bench, COST)):
+    if not (bench.has(JACOBIAN) and bench.has(COST)):
         return []  # a build from before these figures (the reference)
     results = []
     for figure_id in (JACOBIAN, COST):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from bench_figures import Bench, Result, measurement
 # The cost plug-in's helpers: a median and 95th-percentile pair of results, and "is the figure in
 # this build" (importing it again registers the same "cost" measurement again, harmlessly).
-from bench_figures_cost import _has, _summary
+from bench_figures_cost import _summary
 
 TAXONOMY, PROGRESS = "taxonomy", "omniglot-progress"
 
@@ -52,7 +52,7 @@ PROGRESS_EVENTS = """([f, rounds]) => {
 
 @measurement("meta-learning")
 def meta_learning(bench: Bench) -> list[Result]:
-    if not (_has(bench, TAXONOMY) and _has(bench, PROGRESS)):
+    if not (bench.has(TAXONOMY) and bench.has(PROGRESS)):
         return []  # a build from before these figures (the reference)
     results = []
     for figure_id in (TAXONOMY, PROGRESS):

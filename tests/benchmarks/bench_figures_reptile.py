@@ -100,21 +100,14 @@ def _summary(name: str, times: list[float]) -> list[Result]:
             check(f"{name} (95th percentile)", p95, "ms", LIMIT_MS)]
 
 
-def _has(bench: Bench, figure_id: str) -> bool:
-    try:
-        bench.page_of(figure_id)
-    except LookupError:
-        return False
-    return True
-
 
 @measurement("reptile")
 def reptile(bench: Bench) -> list[Result]:
     results = []
     for figure_id in FIGURES:
-        if _has(bench, figure_id):
+        if bench.has(figure_id):
             results += bench.time_to_interactive_results(figure_id)
-    if not _has(bench, INTERPOLATION):
+    if not bench.has(INTERPOLATION):
         return results
 
     page, figure = bench.open_figure(INTERPOLATION)
