@@ -80,7 +80,7 @@ async function build(element, params, runtime, { interactive }) {
   const stage = el("div", { className: "game-stage" }, root, { display: "flex", flexWrap: "wrap", gap: "1rem", alignItems: "flex-start" });
   const queryBox = el("div", { className: "game-query-box" }, stage, { display: "flex", flexDirection: "column", alignItems: "center", gap: "0.2rem" });
   const grid = el("div", { className: "game-candidates", role: "group", "aria-label": "Candidates" }, stage, {
-    display: "grid", gap: "0.4rem", flex: "1 1 12rem", minWidth: "0",
+    display: "grid", gap: "0.4rem", flex: "1 1 16rem", minWidth: "0", // below the query on narrow screens
   });
   const result = el("p", { className: "game-result", "aria-live": "polite" }, root, { minHeight: "2.6em", margin: "0.5rem 0" });
   const next = el("button", { type: "button", className: "game-next", text: "Next trial" }, root);
@@ -207,7 +207,7 @@ async function build(element, params, runtime, { interactive }) {
     const sure = Math.round(100 * modelAnswer.probabilities[modelAnswer.choice]);
     const badge = el("span", { className: "game-model-pick", text: `model ${sure}%` }, candidates[modelAnswer.choice], {
       position: "absolute", bottom: "-0.2rem", right: "-0.2rem", background: "var(--fg)", color: "var(--bg)",
-      fontSize: "0.7rem", padding: "0 0.25rem", borderRadius: "4px",
+      fontSize: "0.7rem", padding: "0 0.25rem", borderRadius: "4px", whiteSpace: "nowrap",
     });
     badge.setAttribute("aria-hidden", "true");
     result.textContent =

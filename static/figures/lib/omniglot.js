@@ -101,10 +101,9 @@ export function sheetFor(sheets, drawing) {
 /**
  * The classifier's answer to a trial: it adapts on the N support masks (omniglot_adapt: the
  * trainers' inner loop from a zero output layer) and classifies the query (omniglot_predict).
- * -> {probabilities (Float32Array of N), choice, ms}
+ * -> {probabilities (Float32Array of N), choice, ms (the two runs, not the loading before them)}
  */
 export async function classify(runtime, model, trial, masks) {
-  const started = performance.now();
   await runtime.loadOrt();
   const [manifest, body, adaptSession, predictSession] = await Promise.all([
     runtime.manifest(),
@@ -114,6 +113,7 @@ export async function classify(runtime, model, trial, masks) {
     runtime.session("omniglot_adapt", UNOPTIMISED),
     runtime.session("omniglot_predict", UNOPTIMISED),
   ]);
+  const started = performance.now();
   const { ways } = trial;
   const side = Math.sqrt(masks.query.length);
   const support = new Float32Array(ways * side * side);
