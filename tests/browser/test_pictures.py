@@ -4,8 +4,8 @@ The build draws each picture with the figure's own module in Node (build/sitegen
 Here a reader without the site's JavaScript (main.js answered with an empty script, so the page
 keeps its pictures) and a reader with it (the figure mounted, before any input) look at the same
 figure in the same browser: every visible mark of every SVG (tag, text, box relative to its SVG)
-must agree within a pixel, the readouts must read the same, and the loss maps' pixels must agree
-within a small colour tolerance.
+must agree within a pixel, the readouts must read the same, the loss maps' pixels must agree
+within a small colour tolerance, and images outside SVG (the game's drawings) must be the same.
 """
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ MARKS = """root => [...root.querySelectorAll('svg')].filter((s) => !s.parentElem
   return { width: o.width, height: o.height, marks };
 })"""
 READOUTS = "root => [...root.querySelectorAll('.figure-readout')].map((e) => e.textContent)"
+# Raster drawings outside SVG (the few-shot game's tiles): the same images, in the same order.
+IMAGES = "root => [...root.querySelectorAll('img')].map((i) => i.getAttribute('src'))"
 MAPS = """root => [...root.querySelectorAll('[data-layer="map"]')].map((g) => {
   const b = g.getBoundingClientRect(); return { x: b.x + scrollX, y: b.y + scrollY, width: b.width, height: b.height };
 })"""
@@ -83,7 +85,7 @@ def _look(page, server, path: str, figure_id: str, live: bool) -> dict:
         root = figure.locator(".figure-fallback .figure-picture")
         assert root.is_visible(), "the static picture is not shown"
     page.evaluate("document.fonts.ready")
-    return {"svgs": root.evaluate(MARKS), "readouts": root.evaluate(READOUTS),
+    return {"svgs": root.evaluate(MARKS), "readouts": root.evaluate(READOUTS), "images": root.evaluate(IMAGES),
             "maps": [_shot(page, box) for box in root.evaluate(MAPS)]}
 
 
@@ -105,7 +107,8 @@ def test_every_picture_is_the_live_first_frame(new_page, server, site_dir, figur
         live = _look(with_js, server, path, figure_id, live=True)
         where = f"{path}#fig-{figure_id}"
         assert static["readouts"] == live["readouts"], where
-        assert len(static["svgs"]) == len(live["svgs"]) > 0, where
+        assert static["images"] == live["images"], where
+        assert len(static["svgs"]) == len(live["svgs"]) and (static["svgs"] or static["images"]), where
         for n, (a, b) in enumerate(zip(static["svgs"], live["svgs"])):
             assert abs(a["width"] - b["width"]) <= POSITION_TOLERANCE, (where, n)
             assert abs(a["height"] - b["height"]) <= POSITION_TOLERANCE, (where, n)

@@ -275,11 +275,14 @@ def test_onnx_matches_torch(name):
 
 def test_maml5_is_maml_with_five_inner_steps_and_otherwise_maml_settings():
     """`article train maml5` reads trainers/configs/maml5.yaml: the method is MAML, and only the
-    inner steps differ from the one-step model's config."""
+    inner steps and a smaller outer step size (the one-step model's diverged through five steps)
+    differ from the one-step model's config."""
     from trainers.config import config_names, load_config, method_of
 
     assert method_of("maml5") == "maml" and "maml5" in config_names()
     assert config_names()[:5] == ["pretrained", "maml", "fomaml", "reptile", "imaml"]
     five, one = load_config("maml5"), load_config("maml")
     assert five["method"] == "maml" and five["inner_steps"] == 5 and one["inner_steps"] == 1
-    assert {k: v for k, v in five.items() if k != "inner_steps"} == {k: v for k, v in one.items() if k != "inner_steps"}
+    assert five["outer_lr"] < one["outer_lr"]
+    differ = ("inner_steps", "outer_lr")
+    assert {k: v for k, v in five.items() if k not in differ} == {k: v for k, v in one.items() if k not in differ}
