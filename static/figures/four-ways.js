@@ -21,6 +21,7 @@
 // mount() and picture() are one function: the static picture is the first frame without the
 // controls and with no input wired.
 
+import { latestPerKey } from "./lib/latest.js";
 import { checkbox, controlRow, slider, statusLine } from "./lib/controls.js";
 import { createHandle } from "./lib/handle.js";
 import { createLandscape, landscapeRow } from "./lib/landscape.js";
@@ -109,34 +110,6 @@ async function meanLandscape(runtime, session, dataset, n) {
   } finally {
     disposeAll(inputs);
   }
-}
-
-/**
- * Runs each method's graph for its latest request only, one run at a time: while a run is in
- * flight, newer requests for a method replace each other, so a fast drag never queues stale work.
- */
-function createScheduler(runOne) {
-  const wanted = new Map();
-  let running = null;
-  async function drain() {
-    try {
-      while (wanted.size) {
-        const [key, job] = wanted.entries().next().value;
-        wanted.delete(key);
-        await runOne(key, job);
-      }
-    } finally {
-      running = null;
-    }
-  }
-  return {
-    request(key, job) {
-      wanted.set(key, job);
-      running ??= drain();
-      return running;
-    },
-    idle: () => running ?? Promise.resolve(),
-  };
 }
 
 /** A method's block beside the map: its colour, switch, sliders (page only) and readout. */
@@ -292,7 +265,7 @@ async function build(element, params, runtime, { interactive }) {
     return made;
   }
 
-  const scheduler = createScheduler(async (key, job) => {
+  const scheduler = latestPerKey(async (key, job) => {
     const method = METHODS.find((m) => m.key === key);
     const session = sessions[METHODS.indexOf(method)];
     const inputs = { theta: runtime.tensor(job.theta, [2]) };

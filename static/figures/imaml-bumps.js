@@ -1,6 +1,6 @@
 // Shared by the iMAML figures (imaml-regularised.js, imaml-implicit-gradient.js): the bumps toy's
 // data from models/toys.json as the tensors the bumps_* graphs take, the lambda slider, and a
-// runner that computes only the latest request.
+// runner that computes only the latest request (lib/latest.js).
 //
 // The bumps graphs work on rows: row i pairs an anchor theta with task i's centres, so both tasks
 // are solved by one call. Nothing here computes a number the figures show: that is the graphs' job.
@@ -59,35 +59,6 @@ export async function runWith(runtime, session, shared, fresh) {
   } finally {
     disposeAll(fresh);
   }
-}
-
-/**
- * latestOnly(job) -> {request(args) -> Promise, idle() -> Promise}
- * Runs `job(args)` for the latest request only: while one runs, newer requests replace each other,
- * so a fast drag never queues stale work. The promise resolves once the latest job has finished.
- */
-export function latestOnly(job) {
-  let wanted = null;
-  let running = null;
-  async function drain() {
-    try {
-      while (wanted) {
-        const args = wanted;
-        wanted = null;
-        await job(args);
-      }
-    } finally {
-      running = null;
-    }
-  }
-  return {
-    request(args) {
-      wanted = args;
-      running ??= drain();
-      return running;
-    },
-    idle: () => running ?? Promise.resolve(),
-  };
 }
 
 /** λ as the slider prints it (the values are a round series: 0.1, 0.125, …, 100). */

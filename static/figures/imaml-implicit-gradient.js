@@ -14,6 +14,7 @@
 //          meta_step_size = 0.5 (beta: arrow length per unit of gradient; arrows longer than the
 //          map are clipped at its edge), exact = false (the switch's first state), key_step = 0.01}
 
+import { latestOnly } from "./lib/latest.js";
 import { checkbox, controlRow, slider, statusLine } from "./lib/controls.js";
 import { createHandle } from "./lib/handle.js";
 import { createLandscape, landscapeRow } from "./lib/landscape.js";
@@ -21,7 +22,7 @@ import { arrow, clippedLayer, curve } from "./lib/plot.js";
 import { formatNumber } from "./lib/readouts.js";
 import { disposeAll, planeGrid } from "./lib/toys.js";
 import {
-  bumpsSession, bumpsToy, formatLambda, formatPoint, formatSmall, lambdaIndex, lambdaSlider, latestOnly, placeOnTap, runWith,
+  bumpsSession, bumpsToy, formatLambda, formatPoint, formatSmall, lambdaIndex, lambdaSlider, placeOnTap, runWith,
   thetaRows,
 } from "./imaml-bumps.js";
 

@@ -12,12 +12,13 @@
 // mount() and picture() are one function: the static picture is the first frame without the
 // controls and with no input wired.
 
+import { latestOnly } from "./lib/latest.js";
 import { controlRow, statusLine } from "./lib/controls.js";
 import { createHandle } from "./lib/handle.js";
 import { createLandscape, landscapeRow } from "./lib/landscape.js";
 import { disposeAll, planeGrid } from "./lib/toys.js";
 import {
-  bumpsSession, bumpsToy, formatLambda, formatPoint, lambdaIndex, lambdaSlider, latestOnly, placeOnTap, runWith, thetaRows,
+  bumpsSession, bumpsToy, formatLambda, formatPoint, lambdaIndex, lambdaSlider, placeOnTap, runWith, thetaRows,
 } from "./imaml-bumps.js";
 
 const DEFAULTS = { grid: 31, theta: [0.35, 0.4], lam: 2, key_step: 0.01 };

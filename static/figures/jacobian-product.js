@@ -24,6 +24,7 @@
 // mount() and picture() are one function: the static picture is the first frame without the
 // controls and with no input wired.
 
+import { latestOnly } from "./lib/latest.js";
 import { controlRow, slider, statusLine } from "./lib/controls.js";
 import { createHandle } from "./lib/handle.js";
 import { createLandscape, landscapeRow } from "./lib/landscape.js";
@@ -73,8 +74,6 @@ async function supportLandscape(runtime, session, dataset, task, n) {
  * flight, newer requests replace each other, so a fast drag never queues stale work.
  */
 function createRunner(runtime, session, data, onResult) {
-  let wanted = null;
-  let running = null;
   async function runOne({ theta, alpha }) {
     const inputs = { theta: runtime.tensor(theta, [2]), step_size: runtime.tensor([alpha], []) };
     try {
@@ -85,24 +84,10 @@ function createRunner(runtime, session, data, onResult) {
       disposeAll(inputs);
     }
   }
-  async function drain() {
-    try {
-      while (wanted) {
-        const job = wanted;
-        wanted = null;
-        await runOne(job);
-      }
-    } finally {
-      running = null;
-    }
-  }
+  const runner = latestOnly(runOne);
   return {
-    request(theta, alpha) {
-      wanted = { theta: Float32Array.from(theta), alpha };
-      running ??= drain();
-      return running;
-    },
-    idle: () => running ?? Promise.resolve(),
+    request: (theta, alpha) => runner.request({ theta: Float32Array.from(theta), alpha }),
+    idle: runner.idle,
   };
 }
 

@@ -20,6 +20,7 @@
 // mount() and picture() are one function: the static picture is the first frame without the
 // controls and with no input wired.
 
+import { latestOnly } from "./lib/latest.js";
 import { button, controlRow, slider, statusLine } from "./lib/controls.js";
 import { createHandle } from "./lib/handle.js";
 import { createLandscape, landscapeRow } from "./lib/landscape.js";
@@ -32,35 +33,6 @@ const PLANE = { a: [0, 1], b: [0, 1] }; // planeGrid's names for the two axes: h
 const CURVATURE_RANGE = { min: -0.5, max: 0.5, step: 0.01 };
 const ALPHA_RANGE = { min: 0, max: 2, step: 0.05 };
 const SERIES = { x: 1, phi: 6, exact: 3, firstOrder: 2 };
-
-/**
- * Runs `compute` for the latest requested job only: while one runs, newer requests replace each
- * other, so a fast drag or slider sweep never queues stale work. idle() resolves once the last
- * request has been drawn.
- */
-function latestOnly(compute) {
-  let wanted = null;
-  let running = null;
-  async function drain() {
-    try {
-      while (wanted) {
-        const job = wanted;
-        wanted = null;
-        await compute(job);
-      }
-    } finally {
-      running = null;
-    }
-  }
-  return {
-    request(job) {
-      wanted = job;
-      running ??= drain();
-      return running;
-    },
-    idle: () => running ?? Promise.resolve(),
-  };
-}
 
 /** A short coloured line (decorative), telling which arrow a readout belongs to. */
 function swatch(series, { thin = false } = {}) {

@@ -19,6 +19,7 @@
 // mount() and picture() are one function: the static picture is the first frame without the
 // controls and with no input wired.
 
+import { latestOnly } from "./lib/latest.js";
 import { checkbox, controlRow, slider, statusLine } from "./lib/controls.js";
 import { createHandle } from "./lib/handle.js";
 import { createLandscape } from "./lib/landscape.js";
@@ -79,8 +80,6 @@ function taskTensors(runtime, dataset, task) {
  * run is in flight, newer requests replace each other, so a fast drag never queues stale work.
  */
 function createRunner(runtime, session, data, onResult) {
-  let wanted = null;
-  let running = null;
   async function runOne({ theta, alpha, epsilon }) {
     const inputs = {
       theta: runtime.tensor(theta, [2]),
@@ -100,24 +99,10 @@ function createRunner(runtime, session, data, onResult) {
       disposeAll(inputs);
     }
   }
-  async function drain() {
-    try {
-      while (wanted) {
-        const job = wanted;
-        wanted = null;
-        await runOne(job);
-      }
-    } finally {
-      running = null;
-    }
-  }
+  const runner = latestOnly(runOne);
   return {
-    request(theta, alpha, epsilon) {
-      wanted = { theta: Float32Array.from(theta), alpha, epsilon };
-      running ??= drain();
-      return running;
-    },
-    idle: () => running ?? Promise.resolve(),
+    request: (theta, alpha, epsilon) => runner.request({ theta: Float32Array.from(theta), alpha, epsilon }),
+    idle: runner.idle,
   };
 }
 
