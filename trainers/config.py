@@ -3,58 +3,24 @@
 A config is a flat dict. `trainers/configs/<method>.yaml` holds each method's defaults; a file
 given with --config replaces it, and --set key=value / --iterations / --seed override single keys.
 Every key is checked: an unknown key or a bad value raises UserError naming the key and what is
-allowed, before any training starts. Files and --set values are read by one YAML loader,
-`ConfigLoader`, which reads scientific notation (1e-3) as a number.
+allowed, before any training starts. Files and --set values are read by the project's one YAML
+loader (sitegen.yamlnumbers), which reads scientific notation (1e-3) as a number.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import yaml
 
+from sitegen.yamlnumbers import load_yaml
 from trainers.errors import UserError
 from trainers.families import FAMILIES
 from trainers.methods import METHODS, HyperParams
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 Config = dict[str, Any]
-
-FLOAT_TAG = "tag:yaml.org,2002:float"
-# PyYAML follows YAML 1.1, whose floats need a dot and a signed exponent: `1e-3`, `1e3` and
-# `2.5e4` come out as strings, and a learning rate written so is rejected. This is YAML 1.1's
-# float pattern with YAML 1.2's exponents (no dot needed, sign optional). Quoted scalars are
-# never resolved, so "1.10" in quotes stays a string.
-FLOAT_PATTERN = re.compile(
-    r"""^(?:
-        [-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?    # 1.5, 1., 1.5e-3
-      | [-+]?[0-9][0-9_]*[eE][-+]?[0-9]+                  # 1e-3, 1E3
-      | [-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?                # .5, -.5e-3
-      | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*       # sexagesimal, as YAML 1.1 has it
-      | [-+]?\.(?:inf|Inf|INF)
-      | \.(?:nan|NaN|NAN)
-    )$""",
-    re.VERBOSE,
-)
-
-
-class ConfigLoader(yaml.SafeLoader):
-    """yaml.SafeLoader whose float resolver also reads scientific notation."""
-
-
-# Swap the float resolver in place rather than append one: the resolvers are tried in order per
-# first character, and float's place (before int) is what keeps `1_000` an int and `1.5` a float.
-ConfigLoader.yaml_implicit_resolvers = {
-    first: [(tag, FLOAT_PATTERN if tag == FLOAT_TAG else pattern) for tag, pattern in resolvers]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def load_yaml(text: str) -> Any:
-    """Parse YAML text as configs are read: safely, with scientific notation as numbers."""
-    return yaml.load(text, Loader=ConfigLoader)  # noqa: S506 (ConfigLoader is a SafeLoader)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 PyYAML's plain `safe_load` forgets where things were. Composing the node tree first keeps the
 marks; we keep the 1-based line of every mapping key and sequence item, addressed by a tuple path
-such as ("chapters", 3) or ("sinusoid-demo", "fallback").
+such as ("chapters", 3) or ("sinusoid-demo", "fallback"). Numbers are read as in the trainers'
+configs (yamlnumbers.py): `1e-3` is a number, not text.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 import yaml
 
 from .errors import BuildError
+from .yamlnumbers import NumberLoader, load_yaml
 
 Lines = dict[tuple, int]
 
@@ -31,8 +33,8 @@ def _walk(node: yaml.Node, path: tuple, lines: Lines, base: int) -> None:
 def parse(text: str, file: Path, base_line: int = 0, hint: str | None = None) -> tuple[Any, Lines]:
     """Parse YAML `text` (found at `base_line` lines into `file`); return (data, lines)."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=NumberLoader)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 + base_line if mark is not None else base_line + 1

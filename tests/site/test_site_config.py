@@ -54,3 +54,15 @@ def test_broken_front_matter(tmp_path, text, line, words):
     assert err.value.line == line
     assert words in err.value.message
     assert err.value.hint
+
+
+def test_site_yaml_reads_scientific_notation_as_the_trainers_configs_do(tmp_path):
+    """One YAML loader for the project: `1e-3` in a figure's params is a number, as in a training
+    config; quoted, it stays text."""
+    from sitegen import yamlfile
+    from trainers.config import parse_override
+
+    data, lines = yamlfile.parse("fig:\n  params: {step: 1e-3, big: 2.5E4, text: \"1e-3\"}\n", tmp_path / "figures.yaml")
+    assert data["fig"]["params"] == {"step": 0.001, "big": 25000.0, "text": "1e-3"}
+    assert lines[("fig", "params")] == 2
+    assert parse_override("outer_lr=1e-3") == ("outer_lr", 0.001)
