@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import onnx
 import torch
 from torch.fx.experimental.proxy_tensor import make_fx
@@ -141,7 +142,34 @@ def export_graph(spec: GraphSpec, path: Path, opset: int = OPSET) -> dict:
     del model.metadata_props[:]
     path.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, str(path))
+    check_against_torch(spec, path)
     return signature(path)
+
+
+class ExportMismatch(RuntimeError):
+    """The written graph does not compute what its torch function computes."""
+
+
+def check_against_torch(spec: GraphSpec, path: Path, rtol: float = 1e-4, atol: float = 1e-5) -> None:
+    """Run the ONNX file on the spec's example inputs and compare every output with torch.
+
+    The exporter's optimiser has silently changed graphs before (it folded `x + 1e-8` into `x`),
+    and the browser would run the wrong maths with no error; this stops the export instead.
+    """
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = session.run(list(spec.outputs), {name: value.numpy() for name, value in spec.example_inputs.items()})
+    want = spec.run_torch(spec.example_inputs)
+    for name, value in zip(spec.outputs, got):
+        reference = want[name].numpy()
+        if value.shape != reference.shape or not np.allclose(value, reference, rtol=rtol, atol=atol, equal_nan=True):
+            worst = float(np.max(np.abs(value - reference))) if value.shape == reference.shape else float("nan")
+            raise ExportMismatch(
+                f"graph {spec.name}: output {name} of {path} differs from the torch function on the example"
+                f" inputs (shapes {value.shape} / {reference.shape}, largest difference {worst:.3g}); the exporter"
+                " changed the computation: look for a constant it may have folded away"
+            )
 
 
 def _strip(graph: onnx.GraphProto) -> None:

@@ -211,3 +211,15 @@ def test_measurements_survive_a_full_export_and_reach_the_manifest(tmp_path):
     assert sorted(written["measurements"]) == ["cosine", "cost"]
     assert written["graphs"]["sinusoid_predict"]  # the rest of the manifest is kept
     assert json.loads((out / mf.MEASUREMENTS).read_text()) == written["measurements"]
+
+
+def test_an_export_that_does_not_compute_its_torch_function_is_refused(tmp_path):
+    """The exporter's output is checked against torch on the example inputs (onnx_export.py)."""
+    from trainers.onnx_export import ExportMismatch, check_against_torch
+
+    double = GraphSpec("double", lambda t: {"y": 2 * t["x"]}, {"x": torch.rand(4, 3)}, ("y",), "2x", {"x": {0: "N"}})
+    triple = GraphSpec("double", lambda t: {"y": 3 * t["x"]}, {"x": torch.rand(4, 3)}, ("y",), "3x", {"x": {0: "N"}})
+    path = tmp_path / "double.onnx"
+    export_graph(double, path)  # checks itself: passes
+    with pytest.raises(ExportMismatch, match="graph double: output y"):
+        check_against_torch(triple, path)
