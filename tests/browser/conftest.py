@@ -298,3 +298,15 @@ def pages_with(site_dir: Path, html_pages: list[str]) -> Callable[[str], list[st
 def page_url_path(page_path: str) -> str:
     """The URL path of a built page: "intro/index.html" is served as "intro/"."""
     return page_path[: -len("index.html")] if page_path.endswith("index.html") else page_path
+
+
+def mounted_figure(page, server, path: str, selector: str):
+    """Open the built page `path`, bring the first figure matching `selector` into view, wait for
+    its mount, and check the static picture gave way to the live figure. Returns the figure."""
+    page.goto(server.url(path))
+    figure = page.locator(selector).first
+    figure.scroll_into_view_if_needed()
+    page.wait_for_selector(f"{selector}[data-state=ready]", timeout=60_000)
+    assert not figure.locator(".figure-fallback").is_visible(), "fallback still shown after mount"
+    return figure
+

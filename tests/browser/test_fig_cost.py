@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from . import reference
-from .conftest import page_url_path
+from .conftest import mounted_figure, page_url_path
 from .reference import line_data
 
 JACOBIAN = 'figure[data-module="jacobian-product"]'
@@ -45,14 +45,6 @@ def chapter_page(pages_with) -> str:
         pytest.fail("no built page holds the jacobian-product figure")
     return page_url_path(pages[0])
 
-
-def _mounted(page, server, path: str, selector: str):
-    page.goto(server.url(path))
-    figure = page.locator(selector).first
-    figure.scroll_into_view_if_needed()
-    page.wait_for_selector(f"{selector}[data-state=ready]", timeout=60_000)
-    assert not figure.locator(".figure-fallback").is_visible(), "fallback still shown after mount"
-    return figure
 
 
 def _settle(figure) -> dict:
@@ -170,7 +162,7 @@ def _check_jacobian(figure, site_dir: Path, state: dict, arrow_length: float = 0
 
 
 def test_first_frame_is_what_python_computes(page, server, site_dir, chapter_page):
-    figure = _mounted(page, server, chapter_page, JACOBIAN)
+    figure = mounted_figure(page, server, chapter_page, JACOBIAN)
     params = json.loads(figure.get_attribute("data-params"))
     state = _settle(figure)
     assert (state["k"], state["dataset"], state["task"]) == (params["steps"], params["dataset"], params["task"])
@@ -185,7 +177,7 @@ def test_first_frame_is_what_python_computes(page, server, site_dir, chapter_pag
 
 
 def test_keyboard_moves_theta(page, server, site_dir, chapter_page):
-    figure = _mounted(page, server, chapter_page, JACOBIAN)
+    figure = mounted_figure(page, server, chapter_page, JACOBIAN)
     start = _settle(figure)["theta"]
     handle = figure.get_by_role("slider", name=THETA_NAME)
     handle.focus()
@@ -201,7 +193,7 @@ def test_keyboard_moves_theta(page, server, site_dir, chapter_page):
 
 
 def test_pointer_drag_moves_theta(page, server, site_dir, chapter_page):
-    figure = _mounted(page, server, chapter_page, JACOBIAN)
+    figure = mounted_figure(page, server, chapter_page, JACOBIAN)
     start = _settle(figure)["theta"]
     box = figure.get_by_role("slider", name=THETA_NAME).locator("circle").last.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -216,7 +208,7 @@ def test_pointer_drag_moves_theta(page, server, site_dir, chapter_page):
 
 def test_touch_drag_moves_theta(new_page, server, site_dir, chapter_page):
     page = new_page(has_touch=True, viewport={"width": 900, "height": 900})
-    figure = _mounted(page, server, chapter_page, JACOBIAN)
+    figure = mounted_figure(page, server, chapter_page, JACOBIAN)
     start = _settle(figure)["theta"]
     box = figure.get_by_role("slider", name=THETA_NAME).locator("circle").last.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -237,7 +229,7 @@ def test_touch_drag_moves_theta(new_page, server, site_dir, chapter_page):
 
 
 def test_alpha_slider(page, server, site_dir, chapter_page):
-    figure = _mounted(page, server, chapter_page, JACOBIAN)
+    figure = mounted_figure(page, server, chapter_page, JACOBIAN)
     alpha = figure.get_by_role("slider", name="Inner step size α")
     for value in ("0.05", "1.2", "2"):
         alpha.fill(value)
@@ -252,7 +244,7 @@ def test_alpha_slider(page, server, site_dir, chapter_page):
 
 
 def test_k_slider_shows_each_steps_matrices(page, server, site_dir, chapter_page):
-    figure = _mounted(page, server, chapter_page, JACOBIAN)
+    figure = mounted_figure(page, server, chapter_page, JACOBIAN)
     steps = figure.get_by_role("slider", name="Inner steps k")
     for k in (1, 5, 2, 4):
         steps.fill(str(k))
@@ -269,7 +261,7 @@ def test_k_slider_shows_each_steps_matrices(page, server, site_dir, chapter_page
 def test_large_step_overshoots_and_still_matches(page, server, site_dir, chapter_page):
     """alpha = 2 in the most curved corner: the first step overshoots out of the map (clipped),
     J_0 has an eigenvalue below -1, and every number still matches Python."""
-    figure = _mounted(page, server, chapter_page, JACOBIAN)
+    figure = mounted_figure(page, server, chapter_page, JACOBIAN)
     figure.get_by_role("slider", name="Inner step size α").fill("2")
     handle = figure.get_by_role("slider", name=THETA_NAME)
     handle.focus()
@@ -363,7 +355,7 @@ def _check_cost_plot(figure, site_dir: Path, state: dict) -> None:
 
 
 def test_cost_first_frame_draws_the_files_numbers(page, server, site_dir, chapter_page):
-    figure = _mounted(page, server, chapter_page, COST)
+    figure = mounted_figure(page, server, chapter_page, COST)
     state = _settle(figure)
     params = json.loads(figure.get_attribute("data-params"))
     assert state["quantity"] == params["quantity"] == "time"
@@ -391,7 +383,7 @@ def test_cost_first_frame_draws_the_files_numbers(page, server, site_dir, chapte
 
 
 def test_cost_switches_between_time_and_memory(page, server, site_dir, chapter_page):
-    figure = _mounted(page, server, chapter_page, COST)
+    figure = mounted_figure(page, server, chapter_page, COST)
     show = figure.get_by_label("Show")
     domains = {}
     for quantity in ("tensors", "rss", "time"):
@@ -409,7 +401,7 @@ def test_cost_switches_between_time_and_memory(page, server, site_dir, chapter_p
 
 
 def test_cost_methods_on_and_off(page, server, site_dir, chapter_page):
-    figure = _mounted(page, server, chapter_page, COST)
+    figure = mounted_figure(page, server, chapter_page, COST)
     before = _settle(figure)
     box = figure.get_by_role("checkbox", name="MAML (second order)")
     box.click()
@@ -434,7 +426,7 @@ def test_cost_methods_on_and_off(page, server, site_dir, chapter_page):
 
 def test_every_control_has_a_visible_label(page, server, chapter_page):
     for selector in (JACOBIAN, COST):
-        figure = _mounted(page, server, chapter_page, selector)
+        figure = mounted_figure(page, server, chapter_page, selector)
         for control in figure.locator("input, button, select").all():
             name = control.evaluate("c => c.labels?.[0]?.textContent?.trim() || c.textContent.trim() || ''")
             assert name, f"unlabelled control in {selector}"

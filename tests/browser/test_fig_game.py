@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from . import reference
-from .conftest import page_url_path
+from .conftest import mounted_figure, page_url_path
 
 GAME = 'figure[data-module="few-shot-game"]'
 MODEL = "omniglot"
@@ -33,12 +33,8 @@ def intro_page(pages_with) -> str:
 
 
 def _open(page, server, path: str):
-    page.goto(server.url(path))
-    figure = page.locator(GAME).first
-    figure.scroll_into_view_if_needed()
-    page.wait_for_selector(f"{GAME}[data-state=ready]", timeout=60_000)
+    figure = mounted_figure(page, server, path, GAME)
     _phase(page, "asking")
-    assert not figure.locator(".figure-fallback").is_visible()
     return figure
 
 

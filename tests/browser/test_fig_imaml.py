@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from . import reference
-from .conftest import page_url_path
+from .conftest import mounted_figure, page_url_path
 from .reference import plane_grid
 from .test_fig_finetune import assert_matches, figure_params, fine_tune_now, open_figure
 from .test_fig_finetune import reference as finetune_reference
@@ -37,14 +37,6 @@ def imaml_page(pages_with) -> str:
         pytest.fail("no built page holds the imaml-regularised figure")
     return page_url_path(pages[0])
 
-
-def _mounted(page, server, path: str, selector: str):
-    page.goto(server.url(path))
-    figure = page.locator(selector).first
-    figure.scroll_into_view_if_needed()
-    page.wait_for_selector(f"{selector}[data-state=ready]", timeout=60_000)
-    assert not figure.locator(".figure-fallback").is_visible(), "fallback still shown after mount"
-    return figure
 
 
 def _state(figure) -> dict:
@@ -150,7 +142,7 @@ def _lambda_slider(figure):
 
 
 def test_regularised_keyboard_and_lambda_slider_match_python(page, server, site_dir, imaml_page):
-    figure = _mounted(page, server, imaml_page, REGULARISED)
+    figure = mounted_figure(page, server, imaml_page, REGULARISED)
     start = _state(figure)
     lambdas = _bumps(site_dir)["lambdas"]
     assert start["lam"] == pytest.approx(lambdas[start["lamIndex"]], rel=1e-7)
@@ -192,7 +184,7 @@ def test_regularised_keyboard_and_lambda_slider_match_python(page, server, site_
 
 
 def test_regularised_pointer_drag_moves_theta_in_both_panels(page, server, site_dir, imaml_page):
-    figure = _mounted(page, server, imaml_page, REGULARISED)
+    figure = mounted_figure(page, server, imaml_page, REGULARISED)
     start = _state(figure)
     handles = figure.get_by_role("slider", name=HANDLE, exact=False)
     box = handles.nth(0).locator("circle").last.bounding_box()
@@ -222,7 +214,7 @@ def _tap_point(figure, panel: int, x: float, y: float) -> tuple[float, float]:
 
 def test_regularised_touch_tap_places_theta(new_page, server, site_dir, imaml_page):
     page = new_page(has_touch=True)
-    figure = _mounted(page, server, imaml_page, REGULARISED)
+    figure = mounted_figure(page, server, imaml_page, REGULARISED)
     x, y = _tap_point(figure, 1, 0.7, 0.8)
     page.touchscreen.tap(x, y)
     st = _state(figure)
@@ -234,7 +226,7 @@ def test_regularised_touch_tap_places_theta(new_page, server, site_dir, imaml_pa
 
 
 def test_implicit_gradient_keyboard_sliders_and_switch_match_python(page, server, site_dir, imaml_page):
-    figure = _mounted(page, server, imaml_page, GRADIENT)
+    figure = mounted_figure(page, server, imaml_page, GRADIENT)
     start = _state(figure)
     assert not start["exact"]
     python = _check_gradient(site_dir, start)
@@ -291,7 +283,7 @@ def test_implicit_gradient_keyboard_sliders_and_switch_match_python(page, server
 
 def test_implicit_gradient_iteration_count_follows_theta(page, server, site_dir, imaml_page):
     """Where CG meets its tolerance after one iteration (a large lambda), the page says so."""
-    figure = _mounted(page, server, imaml_page, GRADIENT)
+    figure = mounted_figure(page, server, imaml_page, GRADIENT)
     _lambda_slider(figure).fill("30")  # lambda = 100
     counts = set()
     for x, y in ((0.5, 0.8), (0.5, 0.5), (0.5, 0.3), (0.35, 0.4), (0.7, 0.45)):
@@ -319,7 +311,7 @@ def _touch_drag(page, start: tuple[float, float], end: tuple[float, float], step
 
 def test_implicit_gradient_touch_drag_and_tap(new_page, server, site_dir, imaml_page):
     page = new_page(has_touch=True)
-    figure = _mounted(page, server, imaml_page, GRADIENT)
+    figure = mounted_figure(page, server, imaml_page, GRADIENT)
     start = _state(figure)
     handle = figure.get_by_role("slider", name=HANDLE, exact=False).nth(0)
     box = handle.locator("circle").last.bounding_box()
@@ -336,7 +328,7 @@ def test_implicit_gradient_touch_drag_and_tap(new_page, server, site_dir, imaml_
 
 def test_every_control_has_a_visible_label(page, server, imaml_page):
     for selector in (REGULARISED, GRADIENT):
-        figure = _mounted(page, server, imaml_page, selector)
+        figure = mounted_figure(page, server, imaml_page, selector)
         for control in figure.locator(".figure-mount input").all():
             assert control.evaluate("c => !!c.labels?.[0] && c.labels[0].checkVisibility()"), selector
         for handle in figure.get_by_role("slider", name=HANDLE, exact=False).all():

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from . import reference
-from .conftest import page_url_path
+from .conftest import mounted_figure, page_url_path
 from .reference import line_data, plane_grid
 
 ACCUMULATED = 'figure[data-module="accumulated-loss"]'
@@ -31,14 +31,6 @@ def landscape_page(pages_with) -> str:
         pytest.fail("no built page holds the accumulated-loss figure")
     return page_url_path(pages[0])
 
-
-def _mounted(page, server, path: str, selector: str):
-    page.goto(server.url(path))
-    figure = page.locator(selector).first
-    figure.scroll_into_view_if_needed()
-    page.wait_for_selector(f"{selector}[data-state=ready]", timeout=60_000)
-    assert not figure.locator(".figure-fallback").is_visible(), "fallback still shown after mount"
-    return figure
 
 
 def _python_accumulated(site_dir: Path, state: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -70,7 +62,7 @@ def _map_colours(figure) -> list[str]:
 
 
 def test_m_slider_redraws_and_moves_the_minimum_as_python_says(page, server, site_dir, landscape_page):
-    figure = _mounted(page, server, landscape_page, ACCUMULATED)
+    figure = mounted_figure(page, server, landscape_page, ACCUMULATED)
     slider = figure.get_by_role("slider", name="Fine-tuning steps m")
     state = figure.evaluate(INSPECT)
     assert state["m"] == 0
@@ -95,7 +87,7 @@ def test_m_slider_redraws_and_moves_the_minimum_as_python_says(page, server, sit
 
 
 def test_minimum_marker_sits_at_the_minimum(page, server, landscape_page):
-    figure = _mounted(page, server, landscape_page, ACCUMULATED)
+    figure = mounted_figure(page, server, landscape_page, ACCUMULATED)
     figure.get_by_role("slider", name="Fine-tuning steps m").fill("3")
     state = figure.evaluate(INSPECT)
     marker = figure.evaluate("""f => {
@@ -113,7 +105,7 @@ def test_minimum_marker_sits_at_the_minimum(page, server, landscape_page):
 
 
 def test_keyboard_moves_theta_and_the_arrows_as_python_says(page, server, site_dir, landscape_page):
-    figure = _mounted(page, server, landscape_page, ONE_STEP)
+    figure = mounted_figure(page, server, landscape_page, ONE_STEP)
     handles = figure.get_by_role("slider", name="θ, the shared starting point", exact=False)
     assert handles.count() == 2
     start = figure.evaluate(INSPECT)["theta"]
@@ -161,7 +153,7 @@ def _check_arrows(state: dict, python: dict) -> None:
 
 
 def test_maml_step_buttons_move_theta_as_python_says(page, server, site_dir, landscape_page):
-    figure = _mounted(page, server, landscape_page, ONE_STEP)
+    figure = mounted_figure(page, server, landscape_page, ONE_STEP)
     start = figure.evaluate(INSPECT)
     figure.get_by_role("button", name="Take a MAML step").click()
     figure.evaluate(IDLE)
@@ -193,16 +185,16 @@ def test_landscapes_work_with_storage_blocked_and_in_dark_mode(new_page, server,
             for (const name of ['localStorage', 'sessionStorage']) {
               Object.defineProperty(window, name, {get() { throw new DOMException('blocked', 'SecurityError'); }});
             }""")
-        figure = _mounted(page, server, landscape_page, ACCUMULATED)
+        figure = mounted_figure(page, server, landscape_page, ACCUMULATED)
         pictures[scheme] = _map_colours(figure)
-        _mounted(page, server, landscape_page, ONE_STEP)
+        mounted_figure(page, server, landscape_page, ONE_STEP)
     assert pictures["light"] == ["rgb(247, 251, 255)", "rgb(8, 48, 107)"], pictures["light"]
     assert pictures["dark"] == ["rgb(13, 27, 42)", "rgb(158, 202, 225)"], pictures["dark"]
 
 
 def test_every_control_has_a_visible_label(page, server, landscape_page):
     for selector in (ACCUMULATED, ONE_STEP):
-        figure = _mounted(page, server, landscape_page, selector)
+        figure = mounted_figure(page, server, landscape_page, selector)
         for control in figure.locator("input, button").all():
             name = control.evaluate(
                 "c => c.labels?.[0]?.textContent?.trim() || c.textContent.trim() || ''")
@@ -227,7 +219,7 @@ def test_fallback_pictures_show_without_javascript(new_page, server, landscape_p
 
 
 def test_pointer_drag_moves_theta_in_both_panels(page, server, site_dir, landscape_page):
-    figure = _mounted(page, server, landscape_page, ONE_STEP)
+    figure = mounted_figure(page, server, landscape_page, ONE_STEP)
     handles = figure.get_by_role("slider", name="θ, the shared starting point", exact=False)
     box = handles.nth(1).locator("circle").last.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import page_url_path
+from .conftest import mounted_figure, page_url_path
 
 ROOT = Path(__file__).resolve().parents[2]
 TAXONOMY = "#fig-taxonomy"
@@ -45,14 +45,6 @@ def published() -> list[dict]:
     return json.loads(out.stdout)
 
 
-def _mounted(page, server, path: str, selector: str):
-    page.goto(server.url(path))
-    figure = page.locator(selector)
-    figure.scroll_into_view_if_needed()
-    page.wait_for_selector(f"{selector}[data-state=ready]", timeout=60_000)
-    assert not figure.locator(".figure-fallback").is_visible(), "fallback still shown after mount"
-    return figure
-
 
 def _state(figure) -> dict:
     return figure.evaluate(INSPECT)
@@ -77,7 +69,7 @@ def _store_score(page, modes: dict) -> None:
 
 
 def test_every_method_is_a_named_link_to_a_section(page, server, chapter_page):
-    figure = _mounted(page, server, chapter_page, TAXONOMY)
+    figure = mounted_figure(page, server, chapter_page, TAXONOMY)
     params = json.loads(figure.get_attribute("data-params"))
     links = figure.locator(".figure-mount").get_by_role("link")
     state = _state(figure)
@@ -97,7 +89,7 @@ def test_every_method_is_a_named_link_to_a_section(page, server, chapter_page):
 
 
 def test_keyboard_focus_marks_the_section_and_enter_goes_there(page, server, chapter_page):
-    figure = _mounted(page, server, chapter_page, TAXONOMY)
+    figure = mounted_figure(page, server, chapter_page, TAXONOMY)
     first = figure.locator(".figure-mount").get_by_role("link").first
     first.focus()
     # The first method is a transfer baseline: its section is the subsection on baselines.
@@ -122,7 +114,7 @@ def test_keyboard_focus_marks_the_section_and_enter_goes_there(page, server, cha
 
 
 def test_space_activates_and_end_home_move(page, server, chapter_page):
-    figure = _mounted(page, server, chapter_page, TAXONOMY)
+    figure = mounted_figure(page, server, chapter_page, TAXONOMY)
     figure.locator(".figure-mount").get_by_role("link").first.focus()
     page.keyboard.press("End")
     last = page.evaluate("document.activeElement.getAttribute('aria-label')")
@@ -136,7 +128,7 @@ def test_space_activates_and_end_home_move(page, server, chapter_page):
 
 
 def test_hover_marks_and_click_goes(page, server, chapter_page):
-    figure = _mounted(page, server, chapter_page, TAXONOMY)
+    figure = mounted_figure(page, server, chapter_page, TAXONOMY)
     maml = figure.locator(".figure-mount").get_by_role("link", name="MAML", exact=False).filter(has_text="MAML").last
     maml.hover()
     assert page.evaluate(MARKED)[0] == "optimisation-based-methods"
@@ -172,7 +164,7 @@ def _check_points(state: dict, published: list[dict]) -> None:
 
 
 def test_switch_changes_the_points_mouse_and_keyboard(page, server, chapter_page, published):
-    figure = _mounted(page, server, chapter_page, PROGRESS)
+    figure = mounted_figure(page, server, chapter_page, PROGRESS)
     state = _state(figure)
     assert state["ways"] == json.loads(figure.get_attribute("data-params"))["ways"] == "20"
     _check_points(state, published)
@@ -201,7 +193,7 @@ def test_switch_changes_the_points_mouse_and_keyboard(page, server, chapter_page
 
 
 def test_points_are_focusable_with_a_readout(page, server, chapter_page, published):
-    figure = _mounted(page, server, chapter_page, PROGRESS)
+    figure = mounted_figure(page, server, chapter_page, PROGRESS)
     maml = figure.locator(".figure-mount svg [data-point=maml]")
     maml.focus()
     readout = figure.locator(".figure-mount [role=status]")
@@ -215,7 +207,7 @@ def test_points_are_focusable_with_a_readout(page, server, chapter_page, publish
 
 
 def test_without_a_score_the_note_links_to_the_game(page, server, chapter_page):
-    figure = _mounted(page, server, chapter_page, PROGRESS)
+    figure = mounted_figure(page, server, chapter_page, PROGRESS)
     state = _state(figure)
     assert "reader" not in [p["kind"] for p in state["points"]]
     assert "Play the game in the Introduction to see your score here" in state["note"]
@@ -226,7 +218,7 @@ def test_without_a_score_the_note_links_to_the_game(page, server, chapter_page):
 def test_a_stored_score_is_the_readers_mark(new_page, server, chapter_page):
     page = new_page()
     _store_score(page, {"20": {"reader": {"correct": 7, "played": 9}, "model": {"correct": 8, "played": 9}}})
-    figure = _mounted(page, server, chapter_page, PROGRESS)
+    figure = mounted_figure(page, server, chapter_page, PROGRESS)
     state = _state(figure)
     reader = [p for p in state["points"] if p["kind"] == "reader"]
     assert len(reader) == 1
@@ -242,7 +234,7 @@ def test_a_stored_score_is_the_readers_mark(new_page, server, chapter_page):
 
 
 def test_a_score_written_elsewhere_arrives_with_the_storage_event(page, server, chapter_page):
-    figure = _mounted(page, server, chapter_page, PROGRESS)
+    figure = mounted_figure(page, server, chapter_page, PROGRESS)
     record = {"version": 1, "modes": {"20": {"reader": {"correct": 3, "played": 4}}}}
     # What another tab's write looks like to this one: the value in storage, then the event.
     page.evaluate("""([key, value]) => {
@@ -256,7 +248,7 @@ def test_a_score_written_elsewhere_arrives_with_the_storage_event(page, server, 
 def test_our_classifier_appears_once_the_manifest_has_it(page, server, site_dir, chapter_page):
     manifest = json.loads((site_dir / "models" / "manifest.json").read_text(encoding="utf-8"))
     has_ours = "omniglot" in manifest.get("models", {}) and "evaluation" in manifest["models"]["omniglot"]
-    figure = _mounted(page, server, chapter_page, PROGRESS)
+    figure = mounted_figure(page, server, chapter_page, PROGRESS)
     kinds = [p["kind"] for p in _state(figure)["points"]]
     assert ("ours" in kinds) == has_ours
     # Served with an evaluation entry added, the point is drawn where the entry says.
@@ -265,7 +257,7 @@ def test_our_classifier_appears_once_the_manifest_has_it(page, server, site_dir,
                  "20": {"accuracy": 0.705, "ci95": 0.013, "tasks": 600}}}
     page.route("**/models/manifest.json", lambda route: route.fulfill(
         status=200, content_type="application/json", body=json.dumps(manifest)))
-    figure = _mounted(page, server, chapter_page, PROGRESS)
+    figure = mounted_figure(page, server, chapter_page, PROGRESS)
     ours = [p for p in _state(figure)["points"] if p["kind"] == "ours"]
     assert len(ours) == 1 and ours[0]["accuracy"] == pytest.approx(70.5) and ours[0]["year"] == 2026
     assert "70.5% ± 1.3" in ours[0]["label"] and "600" in ours[0]["label"]

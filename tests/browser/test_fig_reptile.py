@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from . import reference
-from .conftest import page_url_path
+from .conftest import mounted_figure, page_url_path
 from .reference import line_data
 
 FIGURE = 'figure[data-module="reptile-interpolation"]'
@@ -39,14 +39,6 @@ def reptile_page(pages_with) -> str:
         pytest.fail("no built page holds the reptile-interpolation figure")
     return page_url_path(pages[0])
 
-
-def _mounted(page, server, path: str):
-    page.goto(server.url(path))
-    figure = page.locator(FIGURE).first
-    figure.scroll_into_view_if_needed()
-    page.wait_for_selector(f"{FIGURE}[data-state=ready]", timeout=60_000)
-    assert not figure.locator(".figure-fallback").is_visible(), "fallback still shown after mount"
-    return figure
 
 
 def _settled(figure) -> dict:
@@ -146,7 +138,7 @@ def _check(site_dir: Path, state: dict) -> dict:
 
 
 def test_first_frame_is_what_python_computes(page, server, site_dir, reptile_page):
-    figure = _mounted(page, server, reptile_page)
+    figure = mounted_figure(page, server, reptile_page, FIGURE)
     state = _settled(figure)
     assert (state["dataset"], state["task"], state["k"]) == ("reptile", 0, 3)
     np.testing.assert_allclose(state["theta"], [0.15, 0.85], atol=1e-7)
@@ -161,7 +153,7 @@ def test_first_frame_is_what_python_computes(page, server, site_dir, reptile_pag
 
 
 def test_keyboard_moves_theta(page, server, site_dir, reptile_page):
-    figure = _mounted(page, server, reptile_page)
+    figure = mounted_figure(page, server, reptile_page, FIGURE)
     handle = figure.get_by_role("slider", name=THETA)
     start = _settled(figure)["theta"]
     handle.focus()
@@ -178,7 +170,7 @@ def test_keyboard_moves_theta(page, server, site_dir, reptile_page):
 
 
 def test_pointer_drag_moves_theta(page, server, site_dir, reptile_page):
-    figure = _mounted(page, server, reptile_page)
+    figure = mounted_figure(page, server, reptile_page, FIGURE)
     dot = figure.get_by_role("slider", name=THETA).locator("circle").last
     dot.scroll_into_view_if_needed()  # the figure is taller than the window
     box = dot.bounding_box()
@@ -194,7 +186,7 @@ def test_pointer_drag_moves_theta(page, server, site_dir, reptile_page):
 
 def test_touch_drag_moves_theta(new_page, server, site_dir, reptile_page):
     page = new_page(has_touch=True, is_mobile=True, viewport={"width": 414, "height": 800})
-    figure = _mounted(page, server, reptile_page)
+    figure = mounted_figure(page, server, reptile_page, FIGURE)
     dot = figure.get_by_role("slider", name=THETA).locator("circle").last
     dot.scroll_into_view_if_needed()  # the figure is taller than the window
     box = dot.bounding_box()
@@ -214,7 +206,7 @@ def test_touch_drag_moves_theta(new_page, server, site_dir, reptile_page):
 
 
 def test_every_slider_changes_what_python_says(page, server, site_dir, reptile_page):
-    figure = _mounted(page, server, reptile_page)
+    figure = mounted_figure(page, server, reptile_page, FIGURE)
     alpha = figure.get_by_role("slider", name="Inner step size α")
     steps = figure.get_by_role("slider", name="Inner steps k")
     epsilon = figure.get_by_role("slider", name="Interpolation rate ε")
@@ -249,7 +241,7 @@ def test_every_slider_changes_what_python_says(page, server, site_dir, reptile_p
 
 
 def test_switches_add_the_maml_directions(page, server, site_dir, reptile_page):
-    figure = _mounted(page, server, reptile_page)
+    figure = mounted_figure(page, server, reptile_page, FIGURE)
     first_order = figure.get_by_role("checkbox", name="First-order MAML direction")
     exact = figure.get_by_role("checkbox", name="Exact MAML direction")
     first_order.click()
@@ -277,7 +269,7 @@ def test_switches_add_the_maml_directions(page, server, site_dir, reptile_page):
 
 
 def test_every_control_has_a_visible_label(page, server, reptile_page):
-    figure = _mounted(page, server, reptile_page)
+    figure = mounted_figure(page, server, reptile_page, FIGURE)
     controls = figure.locator(".figure-mount input").all()
     assert len(controls) == 5  # three sliders, two switches
     for control in controls:
