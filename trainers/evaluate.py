@@ -29,7 +29,7 @@ from trainers.errors import UserError
 from trainers.families import family_of
 from trainers.inner import trajectory
 from trainers.model import Params, forward
-from trainers.sinusoid import X_RANGE, sample_tasks, sinusoid
+from trainers.sinusoid import X_RANGE, from_uniform, sample_tasks, sinusoid
 
 PROTOCOL: dict[str, Any] = {
     "tasks": 600,
@@ -50,8 +50,7 @@ def protocol_tasks(protocol: dict[str, Any] = PROTOCOL):
     """Amplitudes, phases and the K = max(shots) support inputs, all from the protocol's seed."""
     gen = torch.Generator().manual_seed(protocol["seed"])
     amplitude, phase = sample_tasks(protocol["tasks"], gen)
-    low, high = protocol["x_range"]
-    support_x = low + (high - low) * torch.rand((protocol["tasks"], max(protocol["shots"]), 1), generator=gen)
+    support_x = from_uniform(torch.rand((protocol["tasks"], max(protocol["shots"]), 1), generator=gen), protocol["x_range"])
     return amplitude, phase, support_x
 
 

@@ -31,7 +31,7 @@ from trainers.optim import AdamState, adam_init
 from trainers.sinusoid import sinusoid
 from trainers.inner import task_loss, trajectory
 from trainers.methods.common import over_tasks
-from trainers.sinusoid import AMPLITUDE_RANGE, PHASE_RANGE, X_RANGE
+from trainers.sinusoid import AMPLITUDE_RANGE, X_RANGE, batch_from_uniforms
 
 # Steps of the accumulated-loss figure: m = 0 .. ACCUMULATED_STEPS on its slider.
 ACCUMULATED_STEPS = 20
@@ -551,27 +551,12 @@ def _meta_step_spec(method_name: str) -> GraphSpec:
 HELDOUT_STEPS = 1
 
 
-def _from_uniform(u: torch.Tensor, bounds: tuple[float, float]) -> torch.Tensor:
-    """U[0, 1) draws -> U[low, high), exactly as trainers.sinusoid turns torch.rand into a batch."""
-    low, high = bounds
-    return low + (high - low) * u
-
-
 def sinusoid_tasks(inputs: Tensors) -> Tensors:
-    """A meta-batch of sinusoid tasks from uniform draws, as trainers.sinusoid.sample_batch builds
-    one from torch.rand: the page draws the uniforms, the task family stays defined here."""
-    amplitude = _from_uniform(inputs["amplitude_u"], AMPLITUDE_RANGE)
-    phase = _from_uniform(inputs["phase_u"], PHASE_RANGE)
-    support_x = _from_uniform(inputs["support_u"], X_RANGE)
-    query_x = _from_uniform(inputs["query_u"], X_RANGE)
-    return {
-        "amplitude": amplitude,
-        "phase": phase,
-        "support_x": support_x,
-        "support_y": sinusoid(support_x, amplitude, phase),
-        "query_x": query_x,
-        "query_y": sinusoid(query_x, amplitude, phase),
-    }
+    """A meta-batch of sinusoid tasks from uniform draws: trainers.sinusoid.batch_from_uniforms,
+    which sample_batch feeds torch.rand. The page draws the uniforms, the task family stays
+    defined once, in Python."""
+    batch = batch_from_uniforms(inputs["amplitude_u"], inputs["phase_u"], inputs["support_u"], inputs["query_u"])
+    return {name: getattr(batch, name) for name in ("amplitude", "phase", "support_x", "support_y", "query_x", "query_y")}
 
 
 def sinusoid_heldout_mse(inputs: Tensors) -> Tensors:

@@ -20,8 +20,10 @@ def sinusoid(x: torch.Tensor, amplitude: torch.Tensor, phase: torch.Tensor) -> t
     return amplitude * torch.sin(x + phase)
 
 
-def _uniform(shape: tuple[int, ...], low: float, high: float, gen: torch.Generator) -> torch.Tensor:
-    return low + (high - low) * torch.rand(shape, generator=gen)
+def from_uniform(u: torch.Tensor, bounds: tuple[float, float]) -> torch.Tensor:
+    """U[0, 1) draws -> U[low, high)."""
+    low, high = bounds
+    return low + (high - low) * u
 
 
 @dataclass(frozen=True)
@@ -36,18 +38,16 @@ class SinusoidBatch:
     query_y: torch.Tensor
 
 
-def sample_tasks(num_tasks: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Amplitudes and phases of `num_tasks` tasks, each of shape (T, 1, 1)."""
-    amplitude = _uniform((num_tasks, 1, 1), *AMPLITUDE_RANGE, gen)
-    phase = _uniform((num_tasks, 1, 1), *PHASE_RANGE, gen)
-    return amplitude, phase
-
-
-def sample_batch(num_tasks: int, support: int, query: int, gen: torch.Generator) -> SinusoidBatch:
-    """A meta-batch: new tasks, K support and Q query points each, all drawn from `gen`."""
-    amplitude, phase = sample_tasks(num_tasks, gen)
-    support_x = _uniform((num_tasks, support, 1), *X_RANGE, gen)
-    query_x = _uniform((num_tasks, query, 1), *X_RANGE, gen)
+def batch_from_uniforms(
+    amplitude_u: torch.Tensor, phase_u: torch.Tensor, support_u: torch.Tensor, query_u: torch.Tensor
+) -> SinusoidBatch:
+    """The meta-batch that U[0, 1) draws of shapes (T, 1, 1), (T, 1, 1), (T, K, 1), (T, Q, 1)
+    stand for. The one definition of how the task family is sampled: `sample_batch` feeds it
+    torch.rand, and the exported graph sinusoid_tasks the page's seeded draws."""
+    amplitude = from_uniform(amplitude_u, AMPLITUDE_RANGE)
+    phase = from_uniform(phase_u, PHASE_RANGE)
+    support_x = from_uniform(support_u, X_RANGE)
+    query_x = from_uniform(query_u, X_RANGE)
     return SinusoidBatch(
         amplitude,
         phase,
@@ -56,3 +56,16 @@ def sample_batch(num_tasks: int, support: int, query: int, gen: torch.Generator)
         query_x,
         sinusoid(query_x, amplitude, phase),
     )
+
+
+def sample_tasks(num_tasks: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Amplitudes and phases of `num_tasks` tasks, each of shape (T, 1, 1)."""
+    amplitude = from_uniform(torch.rand((num_tasks, 1, 1), generator=gen), AMPLITUDE_RANGE)
+    phase = from_uniform(torch.rand((num_tasks, 1, 1), generator=gen), PHASE_RANGE)
+    return amplitude, phase
+
+
+def sample_batch(num_tasks: int, support: int, query: int, gen: torch.Generator) -> SinusoidBatch:
+    """A meta-batch: new tasks, K support and Q query points each, all drawn from `gen`."""
+    shapes = ((num_tasks, 1, 1), (num_tasks, 1, 1), (num_tasks, support, 1), (num_tasks, query, 1))
+    return batch_from_uniforms(*(torch.rand(shape, generator=gen) for shape in shapes))
