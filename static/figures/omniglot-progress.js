@@ -23,10 +23,10 @@
 
 import { axes, createPlot, fmt, legend, seriesColor } from "./lib/plot.js";
 import { FAMILIES, HUMAN, OUR_YEAR, RESULTS } from "./omniglot-progress/results.js";
+import { SCORES_KEY, readScores } from "./lib/game-scores.js";
 
 const DEFAULTS = { ways: "20", game: "../introduction/#few-shot-game" };
 const MODES = ["5", "20"];
-const GAME_KEY = "few-shot-game";
 const STORAGE_PREFIX = "maml-article:"; // storage.js's prefix: the key a storage event carries
 const OURS = { series: 4, name: "Our MAML classifier" };
 const READER = { series: 6, name: "You, in the game" };
@@ -53,25 +53,11 @@ function ourResult(manifest, ways) {
   };
 }
 
-/** The reader's score for a mode from the game's stored record, or null before the first round. */
-function readerResult(record, ways) {
-  if (record?.version !== 1) return null; // a record of another format counts as none
-  const score = record.modes?.[ways]?.reader;
-  const played = Number(score?.played);
-  const correct = Number(score?.correct);
-  if (!(played >= 1) || !(correct >= 0) || correct > played) return null;
-  return { correct, played, accuracy: (100 * correct) / played };
-}
-
-/** The stored game record, through storage.js (which never throws) when the runtime has it. */
-function readGame(storage) {
-  if (!storage) return null;
-  if (typeof storage.getJSON === "function") return storage.getJSON(GAME_KEY, null);
-  try {
-    return JSON.parse(storage.getItem(GAME_KEY) ?? "null");
-  } catch {
-    return null;
-  }
+/** The reader's game score in a mode (lib/game-scores.js's record), or null before any trial. */
+function readerResult(scores, ways) {
+  const score = scores?.modes[ways]?.reader;
+  if (!score || score.played < 1) return null;
+  return { correct: score.correct, played: score.played, accuracy: (100 * score.correct) / score.played };
 }
 
 /** The published points of a mode, each placed at its year, spread within the year. */
@@ -132,7 +118,7 @@ async function build(element, params, runtime, { interactive }) {
   const manifest = await runtime.manifest().catch(() => null);
   const state = {
     ways: MODES.includes(String(settings.ways)) ? String(settings.ways) : "20",
-    game: interactive ? readGame(runtime.storage) : null, // the picture never shows a reader's score
+    game: interactive ? readScores(runtime.storage, MODES) : null, // the picture never shows a reader's score
     points: [],
   };
 
@@ -335,8 +321,8 @@ async function build(element, params, runtime, { interactive }) {
 
   // The game writes its record in another page (or tab): the window's storage event says so.
   const onStorage = (event) => {
-    if (event.key !== null && event.key !== STORAGE_PREFIX + GAME_KEY) return;
-    state.game = readGame(runtime.storage);
+    if (event.key !== null && event.key !== STORAGE_PREFIX + SCORES_KEY) return;
+    state.game = readScores(runtime.storage, MODES);
     draw();
   };
   window.addEventListener("storage", onStorage);

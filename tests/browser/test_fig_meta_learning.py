@@ -235,7 +235,8 @@ def test_a_stored_score_is_the_readers_mark(new_page, server, chapter_page):
 
 def test_a_score_written_elsewhere_arrives_with_the_storage_event(page, server, chapter_page):
     figure = mounted_figure(page, server, chapter_page, PROGRESS)
-    record = {"version": 1, "modes": {"20": {"reader": {"correct": 3, "played": 4}}}}
+    # The record as the game writes it (lib/game-scores.js): both players' counts.
+    record = {"version": 1, "modes": {"20": {"reader": {"correct": 3, "played": 4}, "model": {"correct": 4, "played": 4}}}}
     # What another tab's write looks like to this one: the value in storage, then the event.
     page.evaluate("""([key, value]) => {
         localStorage.setItem(key, value);
