@@ -11,23 +11,12 @@
 // params: {model = "omniglot", modes = [5, 20], mode = 5, seed = 1}
 
 import { classify, drawTrial, inkMask, loadSheet, maskUrl, seededRandom, sheetFor, sheetNames } from "./lib/omniglot.js";
+import { element as el } from "./lib/controls.js";
 import { describe, readScores, recordTrial, resetScores } from "./lib/game-scores.js";
 
 const COLUMNS = 5;
 const RIGHT = "var(--fig-3)";
 const WRONG = "var(--accent)";
-
-function el(tag, props = {}, parent = null, style = {}) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(props)) {
-    if (name === "text") node.textContent = value;
-    else if (name === "className") node.className = value;
-    else node.setAttribute(name, String(value));
-  }
-  Object.assign(node.style, style);
-  if (parent) parent.append(node);
-  return node;
-}
 
 /** A trial's seed: the figure's seed, the mode and how many trials of it were played. */
 const trialSeed = (seed, mode, index) => ((seed * 1000003) ^ (mode * 7919) ^ Math.imul(index + 1, 2654435761)) >>> 0;

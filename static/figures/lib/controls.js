@@ -11,7 +11,11 @@ function nextId(prefix) {
   return `${prefix}-${counter}`;
 }
 
-function make(tag, props = {}, parent = null) {
+/**
+ * element(tag, props, parent, style) -> a new element: `props` are attributes, except `text` (its
+ * text) and `className`; `style` is applied inline; appended to `parent` when given.
+ */
+export function element(tag, props = {}, parent = null, style = {}) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(props)) {
     if (value === undefined || value === null) continue;
@@ -19,6 +23,7 @@ function make(tag, props = {}, parent = null) {
     else if (name === "className") node.className = value;
     else node.setAttribute(name, String(value));
   }
+  Object.assign(node.style, style);
   if (parent) parent.append(node);
   return node;
 }
@@ -28,7 +33,7 @@ function make(tag, props = {}, parent = null) {
  * stylesheet belongs to another module and only styles the controls themselves.
  */
 export function controlRow(parent, { className = "figure-controls" } = {}) {
-  const row = make("div", { className }, parent);
+  const row = element("div", { className }, parent);
   Object.assign(row.style, {
     display: "flex",
     flexWrap: "wrap",
@@ -48,11 +53,11 @@ export function controlRow(parent, { className = "figure-controls" } = {}) {
  */
 export function slider(parent, { label, min, max, step = 1, value, format = String, onInput = () => {}, name } = {}) {
   const id = nextId("fig-slider");
-  const wrap = make("span", { className: "figure-slider" }, parent);
+  const wrap = element("span", { className: "figure-slider" }, parent);
   Object.assign(wrap.style, { display: "inline-flex", alignItems: "center", gap: "0.4rem" });
-  make("label", { for: id, text: label }, wrap);
-  const input = make("input", { id, type: "range", min, max, step, value, name }, wrap);
-  const output = make("output", { for: id, className: "readout" }, wrap);
+  element("label", { for: id, text: label }, wrap);
+  const input = element("input", { id, type: "range", min, max, step, value, name }, wrap);
+  const output = element("output", { for: id, className: "readout" }, wrap);
   output.style.minWidth = "3.5em";
   const show = () => {
     const text = format(Number(input.value));
@@ -82,7 +87,7 @@ export function slider(parent, { label, min, max, step = 1, value, format = Stri
 
 /** button(parent, {label, onClick, title}) -> <button> (its text is its accessible name). */
 export function button(parent, { label, onClick = () => {}, title, name } = {}) {
-  const node = make("button", { type: "button", text: label, title, name }, parent);
+  const node = element("button", { type: "button", text: label, title, name }, parent);
   node.addEventListener("click", () => onClick());
   return node;
 }
@@ -93,11 +98,11 @@ export function button(parent, { label, onClick = () => {}, title, name } = {}) 
  */
 export function select(parent, { label, options, value, onChange = () => {}, name } = {}) {
   const id = nextId("fig-select");
-  const wrap = make("span", { className: "figure-select" }, parent);
+  const wrap = element("span", { className: "figure-select" }, parent);
   Object.assign(wrap.style, { display: "inline-flex", alignItems: "center", gap: "0.4rem" });
-  make("label", { for: id, text: label }, wrap);
-  const node = make("select", { id, name }, wrap);
-  for (const option of options) make("option", { value: option.value, text: option.label ?? option.value }, node);
+  element("label", { for: id, text: label }, wrap);
+  const node = element("select", { id, name }, wrap);
+  for (const option of options) element("option", { value: option.value, text: option.label ?? option.value }, node);
   if (value !== undefined) node.value = String(value);
   node.addEventListener("change", () => onChange(node.value));
   return {
@@ -114,11 +119,11 @@ export function select(parent, { label, options, value, onChange = () => {}, nam
 /** checkbox(parent, {label, checked, onChange}) -> {input, checked (get/set)}. */
 export function checkbox(parent, { label, checked = false, onChange = () => {}, name } = {}) {
   const id = nextId("fig-check");
-  const wrap = make("span", { className: "figure-checkbox" }, parent);
+  const wrap = element("span", { className: "figure-checkbox" }, parent);
   Object.assign(wrap.style, { display: "inline-flex", alignItems: "center", gap: "0.35rem" });
-  const input = make("input", { id, type: "checkbox", name }, wrap);
+  const input = element("input", { id, type: "checkbox", name }, wrap);
   input.checked = checked;
-  make("label", { for: id, text: label }, wrap);
+  element("label", { for: id, text: label }, wrap);
   input.addEventListener("change", () => onChange(input.checked));
   return {
     input,
@@ -136,7 +141,7 @@ export function checkbox(parent, { label, checked = false, onChange = () => {}, 
  * computation, why a button did nothing). With live = false (a static picture) it is plain text.
  */
 export function statusLine(parent, { className = "figure-status", live = true } = {}) {
-  const node = make("p", live ? { className, role: "status", "aria-live": "polite" } : { className }, parent);
+  const node = element("p", live ? { className, role: "status", "aria-live": "polite" } : { className }, parent);
   Object.assign(node.style, { margin: "0.3rem 0", fontFamily: "var(--font-ui)", fontSize: "0.9rem", minHeight: "1.4em" });
   return {
     element: node,
