@@ -57,7 +57,7 @@ def test_family_keys_are_refused_for_the_sinusoids():
 
 
 @pytest.mark.parametrize("method", ["maml", "fomaml"])
-def test_a_short_run_lowers_the_loss_and_resumes_bitwise(method, tmp_path):
+def test_a_short_run_does_not_blow_up_and_resumes_bitwise(method, tmp_path):
     config = _config(method=method, iterations=20)
     whole = train(config, tmp_path / "whole", compile=False, show_progress=False)
     assert whole.history[-1][1] < whole.history[0][1] * 1.2  # a few noisy steps: no blow-up
