@@ -5,9 +5,11 @@
 
 import { setupHovercards } from "./hovercards.js";
 import { setupFigures } from "./figures.js";
+import { setupFigureText } from "./figure-text.js";
 
 function start() {
   setupHovercards();
+  setupFigureText();
   setupFigures();
 }
 

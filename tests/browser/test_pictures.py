@@ -30,6 +30,10 @@ MARKS = """root => [...root.querySelectorAll('svg')].filter((s) => !s.parentElem
       return [e.tagName, e.tagName === 'text' ? e.textContent : '', b.x - o.x, b.y - o.y, b.width, b.height]; });
   return { width: o.width, height: o.height, marks };
 })"""
+EXACT_TEXT_UNIT = """root => root.querySelectorAll('svg[viewBox]').forEach((svg) => {
+  if (svg.parentElement.closest('svg')) return;
+  svg.style.setProperty('--fig-unit', (svg.viewBox.baseVal.width / svg.getBoundingClientRect().width).toFixed(4));
+})"""
 READOUTS = "root => [...root.querySelectorAll('.figure-readout')].map((e) => e.textContent)"
 # Raster drawings outside SVG (the few-shot game's tiles): the same images, in the same order.
 IMAGES = "root => [...root.querySelectorAll('img')].map((i) => i.getAttribute('src'))"
@@ -85,6 +89,10 @@ def _look(page, server, path: str, figure_id: str, live: bool) -> dict:
         root = figure.locator(".figure-fallback .figure-picture")
         assert root.is_visible(), "the static picture is not shown"
     page.evaluate("document.fonts.ready")
+    # Text is sized per CSS px from the SVG's rendered width (static/js/figure-text.js); the page
+    # without JavaScript only estimates that width. Size both alike, so that what is compared is
+    # the drawing itself.
+    root.evaluate(EXACT_TEXT_UNIT)
     return {"svgs": root.evaluate(MARKS), "readouts": root.evaluate(READOUTS), "images": root.evaluate(IMAGES),
             "maps": [_shot(page, box) for box in root.evaluate(MAPS)]}
 

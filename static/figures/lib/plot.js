@@ -11,6 +11,7 @@ import { axisBottom, axisLeft } from "d3-axis";
 import { scaleLinear } from "d3-scale";
 import { create, select } from "d3-selection";
 import { line as lineGenerator } from "d3-shape";
+import { METHODS, STROKES, colorOf, isMethod } from "./palette.js";
 
 /** Coordinates are written with one decimal: small markup, the same text on every run. */
 const DIGITS = 1;
@@ -74,7 +75,9 @@ export function createPlot({ width = 480, height = 300, margin = {}, x = [0, 1],
     .style("width", "100%")
     .style("height", "auto")
     .style("display", "block")
-    .style("overflow", "visible");
+    .style("overflow", "visible")
+    // The viewBox width, for the stylesheet's estimate of text size before figure-text.js runs.
+    .style("--fig-vbw", String(width));
   const layers = new Map();
   const layer = (name) => {
     if (!layers.has(name)) layers.set(name, root.append("g").attr("data-layer", name));
@@ -152,27 +155,46 @@ export function axes(plot, { xlabel = "", ylabel = "", xticks = 5, yticks = 5, g
   return g;
 }
 
-/** Class and inline style of a line in palette colour `series` or any CSS `color`. */
-function strokeOf({ series = 1, color, dashed = false, className = "" }) {
+/**
+ * Class, colour and dash of a mark. Name what it shows, `method` ("maml", ...) or `role`
+ * ("trueCurve", "taskA", ...), and the palette gives the colour; `series` (1-6) is for
+ * categories that are neither (the taxonomy's families), `color` for furniture.
+ * `stroke` is a STROKES name ("exact", "firstOrder", "inner", "reference", "dashed").
+ */
+function styleOf({ series = 1, color, method, role, dashed = false, stroke, className = "" }) {
+  const named = method ?? role;
+  const style = STROKES[stroke ?? (dashed ? "dashed" : "exact")];
+  if (!style) throw new Error(`no stroke style "${stroke}"`);
   return {
     // The series class lets tests and stylesheets find a series; a custom colour belongs to none.
-    className: [color ? "" : `fig-series-${series}`, dashed ? "fig-dashed" : "", className].filter(Boolean).join(" "),
-    stroke: color ?? seriesColor(series),
+    className: [named || color ? "" : `fig-series-${series}`, className].filter(Boolean).join(" "),
+    colour: named ? colorOf(named) : (color ?? seriesColor(series)),
+    dash: style.dash,
+    opacity: style.opacity,
+    method: method && isMethod(method) ? method : null,
+    role: role ?? null,
   };
 }
 
+/** Tag a mark with what it shows, for tests and for readers of the markup. */
+function tag(selection, style) {
+  return selection.attr("data-method", style.method).attr("data-role", style.role);
+}
+
 /**
- * A curve through data points (d3-shape's line), in palette colour `series` or any CSS `color`;
- * `dashed` for reference curves. Returns {node, set(xs, ys)}: set(null) empties it.
+ * A curve through data points (d3-shape's line). See styleOf for the colour and style options;
+ * `dashed` is the "dashed" stroke. Returns {node, set(xs, ys)}: set(null) empties it.
  */
-export function curve(parent, sx, sy, { width = 2, ...style } = {}) {
-  const { className, stroke } = strokeOf(style);
-  const path = parent.append("path")
-    .attr("class", className)
+export function curve(parent, sx, sy, { width, ...options } = {}) {
+  const style = styleOf(options);
+  const path = tag(parent.append("path"), style)
+    .attr("class", style.className || null)
     .attr("fill", "none")
-    .attr("stroke-width", width)
+    .attr("stroke-width", width ?? STROKES[options.stroke ?? (options.dashed ? "dashed" : "exact")].width)
+    .attr("stroke-dasharray", style.dash)
+    .attr("stroke-opacity", style.opacity === 1 ? null : style.opacity)
     .attr("stroke-linejoin", "round")
-    .style("stroke", stroke);
+    .style("stroke", style.colour);
   const generator = lineGenerator().digits(DIGITS);
   return {
     node: path.node(),
@@ -183,9 +205,10 @@ export function curve(parent, sx, sy, { width = 2, ...style } = {}) {
   };
 }
 
-/** Filled circles at (xs[i], ys[i]); returns the <g> selection holding them. */
-export function dots(parent, xs, ys, sx, sy, { series = 2, color, radius = 4 } = {}) {
-  const g = parent.append("g").style("fill", color ?? seriesColor(series));
+/** Filled circles at (xs[i], ys[i]); colour options as for curve(). Returns the <g> holding them. */
+export function dots(parent, xs, ys, sx, sy, { radius = 4, ...options } = {}) {
+  const style = styleOf({ series: 2, ...options });
+  const g = tag(parent.append("g"), style).style("fill", style.colour);
   g.selectAll(null).data(Array.from(xs, (_, i) => i)).join("circle")
     .attr("cx", (i) => fmt(sx(xs[i]))).attr("cy", (i) => fmt(sy(ys[i]))).attr("r", radius);
   return g;
@@ -193,34 +216,119 @@ export function dots(parent, xs, ys, sx, sy, { series = 2, color, radius = 4 } =
 
 const HEAD_LENGTH = 9;
 const HEAD_HALF_WIDTH = 4;
+/** The halo under a mark drawn on a map: --fig-bg around it keeps 3:1 whatever lies below. */
+const HALO_WIDTH = 2.5;
 
 /**
- * An arrow between data points, in palette colour `series`: a shaft and a head drawn as one
- * filled path (no <marker>, so no id to keep unique). Returns {node, set(x0, y0, x1, y1)}; an
- * arrow shorter than its head shows only the shaft.
+ * Where the segment (x0, y0) -> (x1, y1) leaves the rectangle, as the fraction t of its length
+ * (1 when the end is inside). The start is assumed inside.
  */
-export function arrow(plot, parent, { series = 3, width = 2, className = "" } = {}) {
-  const g = parent.append("g").attr("class", ["fig-arrow", className].filter(Boolean).join(" "));
-  const shaft = g.append("line").attr("stroke-width", width).style("stroke", seriesColor(series));
-  const head = g.append("path").style("fill", seriesColor(series));
+function exitFraction(x0, y0, x1, y1, { left, top, right, bottom }) {
+  let t = 1;
+  const dx = x1 - x0;
+  const dy = y1 - y0;
+  if (dx > 0 && x1 > right) t = Math.min(t, (right - x0) / dx);
+  if (dx < 0 && x1 < left) t = Math.min(t, (left - x0) / dx);
+  if (dy > 0 && y1 > bottom) t = Math.min(t, (bottom - y0) / dy);
+  if (dy < 0 && y1 < top) t = Math.min(t, (top - y0) / dy);
+  return Math.max(0, t);
+}
+
+/**
+ * An arrow between data points: a shaft and a head drawn as one filled path (no <marker>, so no
+ * id to keep unique), over a halo in the figure's background. Colour options as for curve();
+ * `stroke: "firstOrder"` dashes the shaft.
+ *
+ * An arrow never leaves its plot: one whose tip lies outside is cut where it crosses the edge,
+ * ends there in a flat bar instead of a head, and is labelled with its true length
+ * (`lengthLabel(length)` in data units; default two decimals). It carries data-clipped="true".
+ * Returns {node, set(x0, y0, x1, y1)}; an arrow shorter than its head shows only the shaft.
+ */
+export function arrow(plot, parent, { width = 2, halo = true, lengthLabel, ...options } = {}) {
+  const style = styleOf({ series: 3, ...options });
+  const g = tag(parent.append("g"), style)
+    .attr("class", ["fig-arrow", style.className].filter(Boolean).join(" "));
+  const haloShaft = halo ? g.append("line").attr("stroke-width", width + 2 * HALO_WIDTH)
+    .attr("stroke-linecap", "round").style("stroke", "var(--fig-bg)") : null;
+  const haloHead = halo ? g.append("path").attr("stroke-width", 2 * HALO_WIDTH)
+    .attr("stroke-linejoin", "round").style("stroke", "var(--fig-bg)").style("fill", "var(--fig-bg)") : null;
+  const shaft = g.append("line").attr("stroke-width", width).attr("stroke-dasharray", style.dash)
+    .style("stroke", style.colour);
+  const head = g.append("path").style("fill", style.colour);
+  const label = g.append("text").attr("class", "fig-text fig-arrow-length").style("fill", style.colour)
+    .style("paint-order", "stroke").style("stroke", "var(--fig-bg)").style("stroke-width", 3);
+  const formatLength = lengthLabel ?? ((length) => length.toFixed(2));
+  const lines = [shaft, haloShaft].filter(Boolean);
+  const heads = [head, haloHead].filter(Boolean);
   return {
     node: g.node(),
     set(x0, y0, x1, y1) {
-      const [px0, py0, px1, py1] = [plot.x(x0), plot.y(y0), plot.x(x1), plot.y(y1)];
+      const [px0, py0, pxEnd, pyEnd] = [plot.x(x0), plot.y(y0), plot.x(x1), plot.y(y1)];
+      const t = exitFraction(px0, py0, pxEnd, pyEnd, plot.inner);
+      const clipped = t < 1;
+      const [px1, py1] = [px0 + t * (pxEnd - px0), py0 + t * (pyEnd - py0)];
       const length = Math.hypot(px1 - px0, py1 - py0);
-      g.attr("data-from", `${x0},${y0}`).attr("data-to", `${x1},${y1}`);
+      g.attr("data-from", `${x0},${y0}`).attr("data-to", `${x1},${y1}`).attr("data-clipped", clipped ? "true" : null);
+      label.text(clipped ? formatLength(Math.hypot(x1 - x0, y1 - y0)) : "");
       if (length < HEAD_LENGTH) {
-        shaft.attr("x1", fmt(px0)).attr("y1", fmt(py0)).attr("x2", fmt(px1)).attr("y2", fmt(py1));
-        head.attr("d", null);
+        lines.forEach((l) => l.attr("x1", fmt(px0)).attr("y1", fmt(py0)).attr("x2", fmt(px1)).attr("y2", fmt(py1)));
+        heads.forEach((h) => h.attr("d", null));
         return;
       }
       const [ux, uy] = [(px1 - px0) / length, (py1 - py0) / length];
-      const [bx, by] = [px1 - ux * HEAD_LENGTH, py1 - uy * HEAD_LENGTH]; // base of the head
-      shaft.attr("x1", fmt(px0)).attr("y1", fmt(py0)).attr("x2", fmt(bx)).attr("y2", fmt(by));
-      const side = (s) => `${fmt(bx - s * uy * HEAD_HALF_WIDTH)},${fmt(by + s * ux * HEAD_HALF_WIDTH)}`;
-      head.attr("d", `M${fmt(px1)},${fmt(py1)}L${side(1)}L${side(-1)}Z`);
+      const side = (bx, by, s, half) => `${fmt(bx - s * uy * half)},${fmt(by + s * ux * half)}`;
+      let headPath;
+      let shaftEnd;
+      if (clipped) {
+        // A flat bar across the shaft where it meets the edge: "this goes on".
+        headPath = `M${side(px1, py1, 1, HEAD_HALF_WIDTH + 1)}L${side(px1, py1, -1, HEAD_HALF_WIDTH + 1)}`
+          + `L${side(px1 - ux * 3, py1 - uy * 3, -1, HEAD_HALF_WIDTH + 1)}L${side(px1 - ux * 3, py1 - uy * 3, 1, HEAD_HALF_WIDTH + 1)}Z`;
+        shaftEnd = [px1, py1];
+        // The true length, just inside the edge, beside the bar.
+        label.attr("x", fmt(px1 - ux * 8 - uy * 10)).attr("y", fmt(py1 - uy * 8 + ux * 10 + 4))
+          .attr("text-anchor", ux > 0.3 ? "end" : ux < -0.3 ? "start" : "middle");
+      } else {
+        const [bx, by] = [px1 - ux * HEAD_LENGTH, py1 - uy * HEAD_LENGTH]; // base of the head
+        headPath = `M${fmt(px1)},${fmt(py1)}L${side(bx, by, 1, HEAD_HALF_WIDTH)}L${side(bx, by, -1, HEAD_HALF_WIDTH)}Z`;
+        shaftEnd = [bx, by];
+      }
+      lines.forEach((l) => l.attr("x1", fmt(px0)).attr("y1", fmt(py0)).attr("x2", fmt(shaftEnd[0])).attr("y2", fmt(shaftEnd[1])));
+      heads.forEach((h) => h.attr("d", headPath));
     },
   };
+}
+
+/**
+ * A figure's key, in HTML beside the plot (so it never covers data and its text is sized like
+ * the page's): one item per entry, each a small swatch in the mark's own style and a label.
+ * entries: [{label, method | role | series | color, stroke?, marker?: "line" | "dot" | "cross"}].
+ * `parent` is an HTML element or a d3 selection of one. Returns the <ul> selection.
+ */
+export function key(parent, entries) {
+  const list = select(parent.node ? parent.node() : parent).append("ul").attr("class", "fig-key");
+  for (const entry of entries) {
+    const style = styleOf(entry);
+    const item = tag(list.append("li"), style);
+    const swatch = item.append("svg").attr("width", 22).attr("height", 12).attr("viewBox", "0 0 22 12")
+      .attr("aria-hidden", "true");
+    if (entry.marker === "dot") {
+      swatch.append("circle").attr("cx", 11).attr("cy", 6).attr("r", 4).style("fill", style.colour);
+    } else if (entry.marker === "cross") {
+      swatch.append("path").attr("d", "M7,2L15,10M15,2L7,10").attr("stroke-width", 2).style("stroke", style.colour);
+    } else {
+      const width = STROKES[entry.stroke ?? (entry.dashed ? "dashed" : "exact")].width;
+      swatch.append("line").attr("x1", 0).attr("x2", 22).attr("y1", 6).attr("y2", 6)
+        .attr("stroke-width", width).attr("stroke-dasharray", style.dash)
+        .attr("stroke-opacity", style.opacity === 1 ? null : style.opacity).style("stroke", style.colour);
+    }
+    item.append("span").text(entry.label);
+  }
+  return list;
+}
+
+/** Key entries for methods by name, labelled as the article names them. */
+export function methodEntries(names, { long = false } = {}) {
+  return names.map((name) => ({ method: name, label: long ? METHODS[name].long : METHODS[name].label }));
 }
 
 /**
