@@ -10,7 +10,8 @@
 //
 // params: {model = "omniglot", modes = [5, 20], mode = 5, seed = 1}
 
-import { classify, drawTrial, inkMask, loadSheet, maskUrl, seededRandom, sheetFor, sheetNames } from "./lib/omniglot.js";
+import { classify, drawTrial, inkMask, loadSheet, maskUrl, sheetFor, sheetNames } from "./lib/omniglot.js";
+import { seededRandom } from "./lib/random.js";
 import { element as el } from "./lib/controls.js";
 import { describe, readScores, recordTrial, resetScores } from "./lib/game-scores.js";
 

@@ -57,18 +57,6 @@ export function maskUrl(mask, side) {
   return pngDataUrl(grey, side, side, 1);
 }
 
-/** A small seeded generator of uniform numbers in [0, 1) (mulberry32). */
-export function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * One N-way 1-shot trial: N distinct characters, one support drawing of each, and a query that
  * is another drawing of the target's character. Drawings are picked among those the loaded
