@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: serve build test setup-site setup-test chromium bench train-all check-exports clean
+.PHONY: serve build test setup-site setup-test chromium bench gallery train-all check-exports clean
 
 # --- set-up steps (each re-runs only when its inputs change) -------------------------------
 $(BIN)/python:
@@ -44,6 +44,11 @@ test: setup-test
 # --- for authors and researchers -------------------------------------------------------------
 build: setup-site
 	$(BIN)/article build
+
+# A PNG of every figure at 1280 and 390 px, light and dark, into gallery/ (open gallery/index.html).
+gallery: setup-test
+	$(BIN)/article build
+	$(BIN)/article gallery
 
 bench: setup-test
 	$(BIN)/python tests/benchmarks/bench_build.py

@@ -19,6 +19,7 @@ LAZY_COMMANDS = {
     "export": ("trainers.export", "export ONNX graphs, parameters and the models' manifest"),
     "cost": ("trainers.cost", "measure time and peak memory of one meta-iteration against inner steps"),
     "cosine": ("trainers.cosine", "measure the cosine between first-order and exact MAML meta-gradients"),
+    "gallery": ("sitegen.gallery", "a PNG of every figure at 1280 and 390 px, light and dark (needs Playwright)"),
 }
 
 
