@@ -3,9 +3,12 @@
 The token colours live in static/css/site.css, taken from the site's palette (light and dark),
 so code matches the figures and the text; Pygments contributes only the markup.
 
-A highlighted block's `<pre>` scrolls sideways when a line is longer than the column, so
-`scroll_region` makes it reachable by keyboard: focusable (tabindex="0") and a labelled region
-that a screen reader can name ("Code listing: ...").
+Long lines wrap in display instead of scrolling: every source line is its own element, its
+leading spaces apart from its text, so that the stylesheet can continue a wrapped line under the
+line's own indentation plus a hanging indent (copying the code still gives the source unchanged).
+A `<pre>` that still scrolls sideways (a word longer than a phone's column) is reachable by
+keyboard: `scroll_region` makes it focusable (tabindex="0") and a labelled region that a screen
+reader can name ("Code listing: ...").
 """
 from __future__ import annotations
 
@@ -32,12 +35,36 @@ def has_lexer(lang: str) -> bool:
         return False
 
 
+# One formatted line: the line-number gutter of a source page (anchor and number), then the
+# spans a multi-line token reopens, then the line's leading spaces.
+_LINE_START = re.compile(r'^((?:<a [^>]*>(?:<span class="linenos">[^<]*</span>)?</a>)*)'
+                         r'((?:<span class="[^"]*">)*)( *)')
+
+
+def _split_line(line: str) -> str:
+    """A formatted line as `<span class="line">`: gutter, indentation, then the wrapping text."""
+    start = _LINE_START.match(line)
+    gutter, opened, indent = start.groups()
+    rest = line[start.end():]
+    return (f'<span class="line">{gutter}<span class="line-indent">{indent}</span>'
+            f'<span class="line-text">{opened}{rest}</span></span>')
+
+
+class _LineFormatter(HtmlFormatter):
+    """HtmlFormatter whose code lines are elements (see `_split_line`)."""
+
+    def wrap(self, source):
+        lines = ((kind, _split_line(piece) if kind == 1 else piece) for kind, piece in source)
+        return super().wrap(lines)
+
+
 def highlight_code(code: str, lang: str, cache: dict | None = None, **options) -> str:
-    """`<div class="highlight"><pre><code>…</code></pre></div>`; memoised in `cache`."""
+    """`<div class="highlight"><pre><code>…</code></pre></div>`, one `<span class="line">` a
+    source line; memoised in `cache`."""
     key = (code, lang, tuple(sorted(options.items())))
     if cache is not None and key in cache:
         return cache[key]
-    formatter = HtmlFormatter(cssclass=CSS_CLASS, wrapcode=True, **options)
+    formatter = _LineFormatter(cssclass=CSS_CLASS, wrapcode=True, **options)
     result = highlight(code, get_lexer_by_name(lang or "text"), formatter)
     if cache is not None:
         cache[key] = result

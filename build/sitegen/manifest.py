@@ -126,8 +126,9 @@ def _cell(evaluation: dict, shots: str, step: int) -> str:
         return "<td>–</td>"
     i = steps.index(step)
     mean, ci = block["mean"][i], block.get("ci95", [None] * len(steps))[i]
-    text = f"{mean:.2f}" + (f" ± {ci:.2f}" if ci is not None else "")
-    return f"<td>{text}</td>"
+    if ci is None:
+        return f"<td>{mean:.2f}</td>"
+    return f'<td class="estimate">{mean:.2f}<span class="ci"> ± {ci:.2f}</span></td>'
 
 
 def _inner_steps(model: dict) -> int | None:

@@ -148,7 +148,8 @@ def test_missing_manifest(tmp_path):
 def test_results_table():
     html = results_table(Manifest(MODELS / "manifest.json"))
     assert '<table class="results">' in html and "K = 5" in html and "K = 10" in html
-    assert "<td>1.50 ± 0.10</td>" in html and "<td>61 s</td>" in html
+    assert '<td class="estimate">1.50<span class="ci"> ± 0.10</span></td>' in html
+    assert "<td>61 s</td>" in html
 
 
 def test_results_table_rows_follow_the_article_with_steps_and_iterations(tmp_path):
@@ -174,7 +175,7 @@ def test_results_table_rows_follow_the_article_with_steps_and_iterations(tmp_pat
     assert "untrained" not in html and '<th scope="col">Iterations</th>' not in html
     assert '<th rowspan="2" scope="col">Iterations</th>' in html
     row = re.search(r'<tr><th scope="row" data-model="maml5">(.*?)</tr>', html).group(1)
-    cells = re.findall(r"<td>(.*?)</td>", row)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
     assert row.startswith("MAML</th>") and cells[0] == "5" and cells[-2:] == ["70,000", "812 s"]
     assert len(cells) == 1 + 2 * 4 + 2  # inner steps, K = 5 and 10 at 0, 1, 5, 10 steps, iterations, time
     assert re.search(r'data-model="pretrained">Pretrained \(m = 0\)</th><td>–</td>', html)
