@@ -94,8 +94,10 @@ def _project(args: argparse.Namespace):
 
 def _build(args: argparse.Namespace) -> int:
     from .site import build
+    from .wordcount import word_report
     result = build(_project(args), args.out, base_url=args.base_url)
     print(f"built {len(result.pages)} pages into {args.out} in {result.seconds:.2f} s")
+    print(word_report(result.words))
     return 0
 
 

@@ -37,6 +37,7 @@ from .pages import CSP, Page, bibtex, date_text, navigation, root_for
 from .pictures import PictureCache, figures_named_in
 from .project import Project
 from .templating import render_template as _render_template
+from .wordcount import prose_words
 from .xrefs import link_chapters
 
 # Ids the templates use on every page; headings must not take them.
@@ -79,6 +80,7 @@ class BuildResult:
     out: Path
     pages: list[str]
     seconds: float
+    words: dict[str, int] = field(default_factory=dict)  # chapter slug -> prose words
 
 
 @dataclass
@@ -155,7 +157,8 @@ def build(project: Project, out: Path, caches: Caches | None = None,
     finally:
         caches.bundler.cancel()
         caches.pictures.cancel()
-    return BuildResult(out, [p.path for p in pages], time.perf_counter() - started)
+    words = {p.path.split("/")[0]: prose_words(p.body) for p in pages if p.kind == "chapter"}
+    return BuildResult(out, [p.path for p in pages], time.perf_counter() - started, words)
 
 
 def _parse(caches: Caches, inputs: SiteInputs, chapter: Chapter) -> _Parsed:
