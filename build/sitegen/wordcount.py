@@ -1,4 +1,4 @@
-"""How long a chapter reads: the words of its prose in the rendered page.
+"""The prose of a rendered page, and how long a chapter reads: the words of its prose.
 
 Counted on the HTML a chapter renders to (so a `{{manifest:...}}` value or a cross-reference counts
 as what the reader sees), leaving out what is not read as prose: maths (KaTeX's markup), code
@@ -16,7 +16,7 @@ SKIPPED_TAGS = {"pre", "code", "svg", "math", "script", "style", "template", "im
 SKIPPED_CLASSES = {"katex", "katex-display", "figure-fallback", "figure-mount", "fallback-note"}
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
              "source", "track", "wbr"}
-# Elements that end a word (the text of inline ones such as <em> joins its neighbours').
+# Elements that end a block of text (the text of inline ones such as <em> joins its neighbours').
 BLOCK_TAGS = {"address", "article", "aside", "blockquote", "br", "caption", "dd", "div", "dl",
               "dt", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6",
               "header", "hr", "li", "main", "nav", "ol", "p", "section", "table", "td", "th",
@@ -24,40 +24,59 @@ BLOCK_TAGS = {"address", "article", "aside", "blockquote", "br", "caption", "dd"
 WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
 
 
-class _ProseText(HTMLParser):
-    """Collects the text outside skipped elements."""
+class _Prose(HTMLParser):
+    """Collects the text outside skipped elements, one string per block of text."""
 
-    def __init__(self) -> None:
+    def __init__(self, skipped_classes: frozenset[str], inline_code: bool) -> None:
         super().__init__(convert_charrefs=True)
+        self.skipped_classes = SKIPPED_CLASSES | skipped_classes
+        # Code inside <pre> goes with its block either way.
+        self.skipped_tags = SKIPPED_TAGS - {"code"} if inline_code else SKIPPED_TAGS
         self.skipping: list[bool] = []  # one entry per open element: inside a skipped one?
-        self.parts: list[str] = []
+        self.current: list[str] = []
+        self.blocks: list[str] = []
+
+    def end_block(self) -> None:
+        text = " ".join("".join(self.current).split())
+        if text:
+            self.blocks.append(text)
+        self.current = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in BLOCK_TAGS:
-            self.parts.append(" ")
+            self.end_block()
         if tag in VOID_TAGS:
             return
         classes = set((dict(attrs).get("class") or "").split())
         inside = bool(self.skipping and self.skipping[-1])
-        self.skipping.append(inside or tag in SKIPPED_TAGS or bool(classes & SKIPPED_CLASSES))
+        self.skipping.append(inside or tag in self.skipped_tags or bool(classes & self.skipped_classes))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in BLOCK_TAGS:
-            self.parts.append(" ")
+            self.end_block()
         if tag not in VOID_TAGS and self.skipping:
             self.skipping.pop()
 
     def handle_data(self, data: str) -> None:
         if not (self.skipping and self.skipping[-1]):
-            self.parts.append(data)
+            self.current.append(data)
+
+
+def prose_blocks(html: str, skipped_classes: frozenset[str] = frozenset(),
+                 inline_code: bool = False) -> list[str]:
+    """The prose of `html`, one string per paragraph, caption, list item, cell or heading,
+    without maths, code and drawings, nor elements with one of `skipped_classes`; with
+    `inline_code`, code within a sentence (`<code>` outside `<pre>`) counts as prose."""
+    parser = _Prose(skipped_classes, inline_code)
+    parser.feed(html)
+    parser.close()
+    parser.end_block()
+    return parser.blocks
 
 
 def prose_words(html: str) -> int:
     """The number of prose words in a chapter's rendered body (see the module's docstring)."""
-    parser = _ProseText()
-    parser.feed(html)
-    parser.close()
-    return len(WORD.findall("".join(parser.parts)))
+    return sum(len(WORD.findall(block)) for block in prose_blocks(html))
 
 
 def word_report(words: dict[str, int]) -> str:
