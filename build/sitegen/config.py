@@ -31,6 +31,7 @@ class Article:
     chapters: tuple[str, ...]
     chapter_lines: tuple[int, ...]  # line of each chapter slug in article.yaml, for errors
     macros: dict[str, str] = field(default_factory=dict)
+    hero_caption: str = ""          # the caption of the index page's figure, plain text
     file: Path = Path("article.yaml")
 
     @property
@@ -119,5 +120,6 @@ def load_article(project: Project) -> Article:
         chapters=tuple(slugs),
         chapter_lines=tuple(chapter_lines),
         macros={str(k): str(v) for k, v in sorted(macros.items())},
+        hero_caption=_text(data, "hero_caption", file, lines, required=False),
         file=file,
     )

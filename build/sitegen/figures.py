@@ -185,16 +185,17 @@ def _single_quoted(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;")
 
 
-def figure_open_html(spec: FigureSpec, number: int, picture: str) -> str:
+def figure_open_html(spec: FigureSpec, number: int | None, picture: str) -> str:
     """The figure up to its caption: the mount point for the module, and the static picture
-    (the module's own first frame, drawn at build time) that stays until the module mounts."""
+    (the module's own first frame, drawn at build time) that stays until the module mounts.
+    A figure without a number (the index page's hero) has no "Figure n." label."""
     return (f'<figure class="figure" id="fig-{spec.id}" data-figure="{spec.id}" '
             f'data-module="{_attr(spec.module)}" data-params=\'{_single_quoted(spec.params_json)}\'>\n'
             f'<div class="figure-mount"></div>\n'
             f'<div class="figure-fallback"><div class="figure-picture" role="img" '
             f'aria-label="{_attr(spec.alt)}">{picture}</div>\n'
             f'<p class="fallback-note">{FALLBACK_NOTE}</p></div>\n'
-            f'<figcaption><span class="figure-label">Figure {number}.</span> ')
+            '<figcaption>' + ('' if number is None else f'<span class="figure-label">Figure {number}.</span> '))
 
 
 def _render(self, tokens, idx, options, env) -> str:

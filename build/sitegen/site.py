@@ -13,6 +13,7 @@ bibliography, highlighted code, figure pictures and the esbuild bundle.
 from __future__ import annotations
 
 import dataclasses
+import html
 import shutil
 import time
 import uuid
@@ -27,7 +28,7 @@ from .chapters import Chapter, load_chapter
 from .citations import Bibliography, bibliography_html, load_bibliography
 from .config import Article, load_article
 from .context import PageContext, SiteInputs
-from .figures import load_registry
+from .figures import figure_open_html, load_registry
 from .integrity import check_model_files
 from .listings import Listing, source_page_html
 from .manifest import Manifest
@@ -40,6 +41,8 @@ from .templating import render_template as _render_template
 from .wordcount import prose_words
 from .xrefs import link_chapters
 
+# The figure the index page opens with, when figures.yaml registers it.
+HERO_FIGURE = "hero"
 # Ids the templates use on every page; headings must not take them.
 TEMPLATE_IDS = {"main", "toc-heading", "references-heading", "footnotes-heading",
                 "appendix-heading", "cite-this-article", "how-to-rebuild", "hovercard"}
@@ -136,13 +139,14 @@ def build(project: Project, out: Path, caches: Caches | None = None,
         if base_url is not None:
             article = dataclasses.replace(article, url=base_url.rstrip("/") + "/" if base_url else "")
         # Node draws the pictures of the figures the chapters name while they are parsed.
-        caches.pictures.start(inputs.figures, figures_named_in([c.body for c in chapters]))
+        hero = [HERO_FIGURE] if HERO_FIGURE in inputs.figures else []
+        caches.pictures.start(inputs.figures, figures_named_in([c.body for c in chapters]) + hero)
         parsed = [_parse(caches, inputs, chapter) for chapter in chapters]
         link_chapters([(p.chapter, p.env["page"]) for p in parsed])
         # After parsing, so that a figure's missing model file is reported at the figure.
         check_model_files(inputs.manifest, project.display)
         caches.katex.render_pending()
-        used = sorted({fid for p in parsed for fid in p.env["page"].figures})
+        used = sorted({fid for p in parsed for fid in p.env["page"].figures} | set(hero))
         inputs.figure_pictures.update(caches.pictures.pictures(inputs.figures, used))
         pages = _render_pages(caches, article, parsed, inputs)
         tmp = out.with_name(f"{out.name}.tmp-{uuid.uuid4().hex[:8]}")
@@ -196,7 +200,7 @@ def _render_pages(caches: Caches, article: Article, parsed: list[_Parsed],
         pages.append(page)
     pages.append(Page(kind="index", path="index.html", title=article.title,
                       full_title=article.title, description=article.description, root="./",
-                      stylesheets=["assets/site.css"]))
+                      body=_hero_html(article, inputs), stylesheets=["assets/site.css"]))
     pages.append(Page(kind="404", path="404.html", title="Page not found",
                       full_title=f"Page not found · {article.title}",
                       description=article.description, root="./", base=article.url,
@@ -205,6 +209,16 @@ def _render_pages(caches: Caches, article: Article, parsed: list[_Parsed],
         if article.url and page.kind in ("index", "chapter"):
             page.canonical = article.url + page.url_path
     return pages
+
+
+def _hero_html(article: Article, inputs: SiteInputs) -> str:
+    """The index page's figure: figures.yaml's `hero`, with article.yaml's `hero_caption`."""
+    if HERO_FIGURE not in inputs.figures:
+        return ""
+    spec = inputs.figures.specs[HERO_FIGURE]
+    picture = inputs.figure_pictures.get(HERO_FIGURE, "")
+    return (figure_open_html(spec, None, picture) + html.escape(article.hero_caption)
+            + "</figcaption>\n</figure>\n")
 
 
 def _toc_html(ctx: PageContext) -> str:

@@ -1,21 +1,23 @@
 // Figures "Fine-tune the pretrained model" and "Fine-tune the MAML model" (chapter How MAML works).
 //
 // The reader chooses a target sinusoid (amplitude and phase), places support samples on it, and
-// fine-tunes the network from its meta-initialisation with plain SGD, one exported-graph call per
-// step, watching the prediction and the MSE against the true curve after every step. With
-// `compare`, a second model (the pretrained one) can be fine-tuned on the same samples alongside.
+// fine-tunes the network from its starting parameters with plain SGD, one exported-graph call per
+// step, watching the prediction and the MSE against the true curve after every step, beside the
+// model's mean MSE over the evaluation's tasks. With `compare`, a second model can be fine-tuned
+// on the same samples alongside.
 //
 // params: {model: a model of the manifest (pretrained, maml, fomaml, reptile, imaml),
 //          compare: null | another model, amplitude, phase,
 //          samples: [x…] (initial support positions), steps (initial number of steps),
-//          preview_steps (steps already taken when the figure opens: its first frame, and so its
-//          static picture, shows the fine-tuned curve; Reset goes back to step 0),
+//          preview_steps (steps already taken when the figure opens; 0, the default, opens on
+//          the model not fine-tuned yet, so the reader can guess before pressing the button),
 //          step_size (alpha, 0.01), max_samples (10), seed (for "random samples"),
 //          weights: parameters handed over by another figure instead of a manifest model, as
 //                   {name: {data: Float32Array | number[], dims: number[]}} for w1 b1 … b3 (the
 //                   figure "Meta-train in your browser" mounts this one with what it trained);
-//                   `model` is then not loaded, and `label` names the model in the legend and
-//                   readouts (default: the manifest model's name)}
+//                   `model` is then not loaded, and `label` names the model in the key and
+//                   readouts (default: the manifest model's name),
+//          method: the palette colour of the model's curves (default: `model`)}
 //
 // All maths runs in the graphs (./finetune/compute.js); this file holds state and wiring. The state
 // the figure computed is exposed as `element.figureState` for the browser tests. mount() and
@@ -24,15 +26,17 @@
 import { createComputer, X_RANGE } from "./finetune/compute.js";
 import { createSinusoidPlot } from "./finetune/plot.js";
 import { createReadout } from "./finetune/readout.js";
-import { seededRandom, uniformPositions } from "./finetune/random.js";
+import { uniformPositions } from "./finetune/random.js";
 import { button, checkbox, controlRow, select, slider, statusLine } from "./lib/controls.js";
+import { isMethod } from "./lib/palette.js";
+import { seededRandom } from "./lib/random.js";
 
 const DEFAULTS = {
   model: "pretrained",
   compare: null,
-  amplitude: 2.5,
-  phase: 0.6,
-  samples: [-3.6, -1.8, 0.3, 1.9, 4.2],
+  amplitude: 4,
+  phase: 0,
+  samples: [0.5, 1.25, 2, 2.75, 3.5],
   steps: 10,
   preview_steps: 0,
   step_size: 0.01,
@@ -40,6 +44,7 @@ const DEFAULTS = {
   seed: 1,
   weights: null,
   label: null,
+  method: null,
 };
 const AMPLITUDE = { min: 0.1, max: 5, step: 0.1 };
 const PHASE = { min: 0, max: Math.PI, step: Math.PI / 100 };
@@ -55,6 +60,8 @@ const LABELS = {
   imaml: "iMAML model",
 };
 const labelOf = (model) => LABELS[model] ?? `${model} model`;
+/** What "Reset" goes back to, in words. */
+const startOf = (model) => (model === "pretrained" ? "the pretrained parameters" : "the meta-initialisation");
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -70,16 +77,28 @@ export async function mount(element, params, runtime) {
 async function build(element, rawParams, runtime, { interactive }) {
   const params = { ...DEFAULTS, ...rawParams };
   const modelLabel = params.label ?? labelOf(params.model);
-  const compareLabel = params.compare ? `${labelOf(params.compare)}, fine-tuned on the same samples` : "";
+  const compareLabel = params.compare ? `${labelOf(params.compare)}, same samples` : "";
+  const method = params.method ?? params.model;
+  if (!isMethod(method)) throw new Error(`finetune: no palette colour for "${method}"`);
+  const compareMethod = params.compare;
 
   // Fetch the parameter files while the sessions are created (runtime.params memoises them).
   // Weights handed over by another figure replace the manifest model: nothing to fetch for it.
   const source = params.weights ?? params.model;
   const models = [params.weights ? null : params.model, params.compare].filter(Boolean);
-  const [computer] = await Promise.all([
+  const [computer, manifest] = await Promise.all([
     createComputer(runtime, { stepSize: params.step_size }),
+    runtime.manifest(),
     ...models.map((name) => runtime.params(name)),
   ]);
+  // The mean evaluation curves (the manifest's numbers) of the manifest models shown, at the
+  // evaluation's step size only: other steps would not be comparable.
+  const evaluationOf = (name) => {
+    const evaluation = manifest.models[name]?.evaluation;
+    if (!evaluation || evaluation.protocol?.inner_lr !== params.step_size) return null;
+    return evaluation;
+  };
+  const evaluations = { model: params.weights ? null : evaluationOf(params.model), compare: params.compare ? evaluationOf(params.compare) : null };
   const [initial, compareInitial] = await Promise.all([
     computer.initialParams(source),
     params.compare ? computer.initialParams(params.compare) : null,
@@ -105,20 +124,32 @@ async function build(element, rawParams, runtime, { interactive }) {
   const reducedMotion = globalThis.window?.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
 
   // ---- layout: controls (page only) around the picture's plot and readout ----
+  // In the order a phone shows them (finetune.css sets the two plots side by side where there is
+  // room): the target, the curve plot, the buttons that fine-tune, the samples, the MSE chart.
   const root = document.createElement("div");
   root.className = "finetune-figure";
-  const targetRow = interactive ? controlRow(root) : null;
+  const row = (name) => (interactive ? controlRow(root, { className: `figure-controls finetune-${name}` }) : null);
+  const targetRow = row("target");
   const view = createSinusoidPlot(root, {
+    method,
+    compareMethod,
     modelLabel,
     compareLabel,
     interactive,
     onAdd: (x) => addSample(x),
     onRemove: (i) => removeSample(i),
   });
-  const sampleRow = interactive ? controlRow(root) : null;
-  const runRow = interactive ? controlRow(root) : null;
-  const status = interactive ? statusLine(root) : { set() {} };
-  const readout = createReadout(root, { modelLabel, compareLabel: labelOf(params.compare ?? ""), live: interactive });
+  const runRow = row("run");
+  const sampleRow = row("samples");
+  const readout = createReadout(root, {
+    method,
+    compareMethod,
+    modelLabel,
+    compareLabel: labelOf(params.compare ?? ""),
+    live: interactive,
+    evaluations,
+  });
+  const status = interactive ? statusLine(root, { className: "figure-status finetune-status" }) : { set() {} };
   let runButton = null;
   if (interactive) runButton = addControls();
   element.replaceChildren(root);
@@ -143,7 +174,7 @@ async function build(element, rawParams, runtime, { interactive }) {
       options: Array.from({ length: params.max_samples }, (_, i) => ({ value: i + 1, label: String(i + 1) })),
       value: Math.min(5, params.max_samples),
     });
-    button(sampleRow, { label: "Random samples", onClick: () => randomSamples(Number(kSelect.value)) });
+    button(sampleRow, { label: "Draw K random samples", onClick: () => randomSamples(Number(kSelect.value)) });
     button(sampleRow, { label: "Remove all samples", onClick: () => setSamples([], "All samples removed.") });
     slider(runRow, {
       label: "Steps",
@@ -156,7 +187,7 @@ async function build(element, rawParams, runtime, { interactive }) {
       },
     });
     const run = button(runRow, { label: "Fine-tune", onClick: () => fineTune() });
-    button(runRow, { label: "Reset", onClick: () => reset("Back at the meta-initialisation.") });
+    button(runRow, { label: "Reset", onClick: () => reset(`Back at ${startOf(method)}.`) });
     if (params.compare) {
       checkbox(runRow, {
         label: `Compare with the ${labelOf(params.compare)}`,
@@ -180,11 +211,13 @@ async function build(element, rawParams, runtime, { interactive }) {
       steps: Math.max(state.step, state.steps),
       mse: state.mse,
       compareMse: state.compareOn ? state.compareMse : null,
+      samples: state.xs.length,
     });
+    view.setKey({ step: state.step, compare: state.compareOn });
     if (interactive) element.dataset.step = String(state.step);
   }
 
-  /** Back to the meta-initialisation (and the comparison model's), for the current target. */
+  /** Back to the starting parameters (and the comparison model's), for the current target. */
   async function reset(message = "") {
     const mine = ++generation;
     setBusy(true);
@@ -195,6 +228,7 @@ async function build(element, rawParams, runtime, { interactive }) {
     Object.assign(state, { compareParams: compareInitial, compareMse: other ? [other.mse] : [] });
     view.setTarget(computer.grid, first.target);
     view.setInitial(computer.grid, first.prediction);
+    view.setOneStep(null);
     view.setPrediction(computer.grid, first.prediction);
     view.setCompare(other ? computer.grid : null, other?.prediction);
     render();
@@ -270,13 +304,13 @@ async function build(element, rawParams, runtime, { interactive }) {
   }
 
   /**
-   * Fine-tune from the meta-initialisation for the chosen number of steps, one graph call per
+   * Fine-tune from the starting parameters for the chosen number of steps, one graph call per
    * step (per model), drawing after each. Resolves true when it ran to the end.
    */
   async function fineTune({ animate = true, steps = state.steps, quiet = false } = {}) {
     if (state.xs.length === 0) {
       status.set(
-        "There are no samples to fine-tune on. Add some first: click or tap the plot, press Enter on the focused plot, or use “Random samples”.",
+        "There are no samples to fine-tune on. Add some first: click or tap the plot, press Enter on the focused plot, or use “Draw K random samples”.",
       );
       return false;
     }
@@ -297,6 +331,7 @@ async function build(element, rawParams, runtime, { interactive }) {
       state.mse.push(result.mse);
       state.supportLoss.push(result.loss);
       view.setPrediction(computer.grid, result.prediction);
+      if (n === 1) view.setOneStep(computer.grid, result.prediction);
       if (other) {
         state.compareParams = other.params;
         state.compareMse.push(other.mse);
@@ -343,6 +378,7 @@ async function build(element, rawParams, runtime, { interactive }) {
       compareOn: state.compareOn,
       compareMse: [...state.compareMse],
       compareParams: state.compareOn ? arrays(state.compareParams) : null,
+      meanMse: readout.reference,
       busy: state.busy,
     }),
   });

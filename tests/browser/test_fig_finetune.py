@@ -2,8 +2,10 @@
 
 Every control is driven the way a reader would (pointer and keyboard), and what the page computed
 (parameters after fine-tuning, the MSE after each step, the samples' y) is compared with Python's
-onnxruntime running the same graphs on the same inputs, to 1e-5. The figure exposes its state as
-`figureState` on its mount element; `data-busy` says when a computation has finished.
+onnxruntime running the same graphs on the same inputs, to 1e-5. The figures open at step 0 on a
+task where the pretrained model stays far off and MAML's one step fits it; the MSE chart draws the
+model's mean evaluation curve from the manifest. The figure exposes its state as `figureState` on
+its mount element; `data-busy` says when a computation has finished.
 """
 from __future__ import annotations
 
@@ -57,6 +59,11 @@ def figure_params(figure) -> dict:
     return json.loads(figure.get_attribute("data-params"))
 
 
+def key_text(mount, which: str) -> str:
+    """The text of the curve plot's key ("curve") or the MSE chart's ("mse")."""
+    return mount.locator(f".finetune-{which} .fig-key").inner_text()
+
+
 def reference(site_dir: Path, model: str, st: dict, steps: int) -> dict:
     """Python onnxruntime on the page's own inputs (its samples' x, target and step size)."""
     return fine_tune(site_dir / "models", {
@@ -99,10 +106,12 @@ def test_fine_tuning_matches_python(page, server, site_dir, pages_with):
     figure, mount = open_figure(page, server, pages_with, "finetune-pretrained")
     params = figure_params(figure)
     initial = state(mount)
-    # The figure opens with the preview steps taken (its first frame is its static picture).
-    assert initial["model"] == params["model"] and initial["step"] == params["preview_steps"]
+    # The figure opens not fine-tuned yet (its first frame is its static picture).
+    assert params["preview_steps"] == 0
+    assert initial["model"] == params["model"] and initial["step"] == 0
     assert initial["samples"]["x"] == pytest.approx(params["samples"])
-    assert_matches(initial, reference(site_dir, params["model"], initial, params["preview_steps"]))
+    assert_matches(initial, reference(site_dir, params["model"], initial, 0))
+    assert "not fine-tuned yet" in key_text(mount, "curve")
     st = fine_tune_now(page, mount, 4)
     assert len(st["mse"]) == 5 and len(st["supportLoss"]) == 4
     assert_matches(st, reference(site_dir, params["model"], st, 4))
@@ -110,12 +119,39 @@ def test_fine_tuning_matches_python(page, server, site_dir, pages_with):
     assert "Step 4 of 4" in readout and f"{st['mse'][4]:.4g}" in readout
     assert "Done" in mount.locator(".figure-status").inner_text()
 
-    # Reset returns to the meta-initialisation.
+    # Reset returns to the pretrained parameters (the pretrained model has no meta-initialisation).
     mount.get_by_role("button", name="Reset").click()
     wait_idle(mount)
     st = state(mount)
     assert st["step"] == 0 and len(st["mse"]) == 1
     assert_matches(st, reference(site_dir, params["model"], st, 0))
+    status = mount.locator(".figure-status").inner_text()
+    assert "pretrained parameters" in status and "meta-initialisation" not in status
+
+
+def test_default_task_shows_pretraining_fail_and_maml_adapt(page, server, site_dir, pages_with):
+    """The first frame's task: ten steps barely move the pretrained model, one step fits MAML's."""
+    for figure_id, model in (("finetune-pretrained", "pretrained"), ("finetune-maml", "maml")):
+        figure, mount = open_figure(page, server, pages_with, figure_id)
+        st = fine_tune_now(page, mount, 10)
+        assert_matches(st, reference(site_dir, model, st, 10))
+        if model == "pretrained":
+            assert min(st["mse"]) > 9, st["mse"]
+        else:
+            assert st["mse"][0] > 9 and st["mse"][1] < 0.25 * st["mse"][0], st["mse"]
+        # The key lists what is drawn: before, after one step, after ten; and the mean curve.
+        curve_key = key_text(mount, "curve")
+        assert "before fine-tuning" in curve_key and "after 1 step" in curve_key and "after 10 steps" in curve_key
+        assert mount.locator('.finetune-curve [data-layer="curves"] path[stroke-opacity]').get_attribute("d")
+        manifest = json.loads((site_dir / "models" / "manifest.json").read_text(encoding="utf-8"))
+        evaluation = manifest["models"][model]["evaluation"]
+        assert f"mean over {evaluation['protocol']['tasks']} tasks, K = 5" in key_text(mount, "mse")
+        # The mean curve: one faint point per step of the evaluation, at the manifest's values.
+        mean_path = mount.locator(f'.finetune-mse [data-layer="series"] path[data-method="{model}"][stroke-opacity]')
+        assert mean_path.count() == 1
+        drawn = re.findall(r"-?[\d.]+", mean_path.get_attribute("d"))
+        assert len(drawn) == 2 * len(evaluation["K5"]["mean"])
+        assert st["meanMse"] == {"shots": 5, "mean": evaluation["K5"]["mean"]}
 
 
 def test_target_sliders_move_the_true_curve(page, server, site_dir, pages_with):
@@ -180,7 +216,7 @@ def test_samples_by_pointer_keyboard_and_random(page, server, site_dir, pages_wi
 
     # Random samples: K of them, x in [-5, 5], y from the graph.
     mount.get_by_label("K", exact=True).select_option("7")
-    mount.get_by_role("button", name="Random samples").click()
+    mount.get_by_role("button", name="Draw K random samples").click()
     wait_idle(mount)
     st = state(mount)
     assert len(st["samples"]["x"]) == 7 and all(-5 <= x <= 5 for x in st["samples"]["x"])
@@ -195,7 +231,7 @@ def test_compare_with_the_pretrained_model(page, server, site_dir, pages_with):
     assert params["compare"], "the MAML figure compares with another model"
     st = fine_tune_now(page, mount, 3)
     assert_matches(st, reference(site_dir, params["model"], st, 3))
-    compare_line = mount.locator(".fig-series-4").first
+    compare_line = mount.locator(f'[data-layer="curves"] path[data-method="{params["compare"]}"]').first
     assert not compare_line.get_attribute("d")
 
     # Switching the comparison on brings the other model to the same step on the same samples.
@@ -212,11 +248,13 @@ def test_compare_with_the_pretrained_model(page, server, site_dir, pages_with):
     assert_matches(st, reference(site_dir, params["model"], st, 2))
     assert_matches(st, reference(site_dir, params["compare"], st, 2),
                    params_key="compareParams", mse_key="compareMse")
-    assert "fine-tuned on the same samples" in mount.locator("svg").first.inner_html()  # legend
+    assert "pretrained model, same samples" in key_text(mount, "curve")
+    assert "pretrained model" in key_text(mount, "mse")
 
     mount.get_by_label("Compare with the").uncheck()
     wait_idle(mount)
     assert not compare_line.get_attribute("d")
+    assert "same samples" not in key_text(mount, "curve")  # the key lists only what is drawn
 
 
 def test_works_with_storage_blocked_and_in_dark_mode(new_page, server, pages_with):
@@ -228,8 +266,10 @@ def test_works_with_storage_blocked_and_in_dark_mode(new_page, server, pages_wit
       }
     """)
     figure, mount = open_figure(page, server, pages_with, "finetune-pretrained")
-    stroke = mount.locator(".fig-series-1").first.evaluate("e => getComputedStyle(e).stroke")
-    palette = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--fig-1').trim()")
-    assert palette == "#5aa7e8", "dark palette not in force"
-    assert stroke == "rgb(90, 167, 232)", stroke
+    # The model's curves take its palette colour, here the pretrained grey of dark mode.
+    stroke = mount.locator('[data-layer="curves"] path[data-method="pretrained"]').first.evaluate(
+        "e => getComputedStyle(e).stroke")
+    palette = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--method-pretrained').trim()")
+    assert palette == "#a3a7ae", "dark palette not in force"
+    assert stroke == "rgb(163, 167, 174)", stroke
     fine_tune_now(page, mount, 1)

@@ -1,19 +1,25 @@
 // The sinusoid plot of the fine-tuning figures: the true curve, the network's prediction before
-// and during fine-tuning, an optional comparison curve, and the support samples.
+// fine-tuning, after one step and after the steps taken so far, an optional comparison model's
+// prediction, and the support samples; with its key in HTML under the plot.
 //
 // Input: a click or tap on the plot adds a sample at that x; the plot area is also focusable, where
 // the arrow keys move a cursor along x (Shift for big steps) and Enter or Space adds a sample at
 // the cursor. Each sample is a focusable point: a click, Delete or Backspace removes it. The y of a
 // sample always comes from the graph (the true curve at that x), never from the pointer.
 
-import { axes, clampToDomain, clippedLayer, createPlot, curve, fmt, legend } from "../lib/plot.js";
+import { axes, clampToDomain, clippedLayer, createPlot, curve, fmt, key } from "../lib/plot.js";
 import { createHandle } from "../lib/handle.js";
+import { ROLES } from "../lib/palette.js";
 import { X_RANGE } from "./compute.js";
 import { pointer } from "d3-selection";
 
 const Y_RANGE = [-6, 6];
+/** One layout at every width: at 390 px a sample's touch circle is still 25 px across. */
+const SIZE = { width: 400, height: 270, margin: { top: 10, right: 10, bottom: 36, left: 36 } };
 const CURSOR_STEP = 0.1;
 const CURSOR_BIG_STEP = 1;
+/** The support samples: the support role's colour (`series: "fg"` names the same --fig-fg). */
+const SAMPLE_COLOUR = { color: ROLES.support.color, series: "fg" };
 
 /**
  * Curves arrive on the 1,000-point protocol grid (the MSE needs them all); drawing every fifth
@@ -28,31 +34,45 @@ function thin(values) {
   return out;
 }
 
-export const COLORS = {
-  target: { series: 2, dashed: true },
-  initial: { color: "var(--fig-muted)", dashed: true },
-  prediction: { series: 1 },
-  compare: { series: 4 },
-  sample: 2,
-};
+/**
+ * The style of each curve. `method` is the palette name of the model shown (its colour), and
+ * `compareMethod` the comparison's. The model's curve before fine-tuning is thin, after one step
+ * faint (a reference to the current one), and after the steps so far solid.
+ */
+export function curveStyles(method, compareMethod) {
+  return {
+    target: { role: "trueCurve", stroke: "dashed" },
+    initial: { method, stroke: "inner" },
+    oneStep: { method, stroke: "reference" },
+    prediction: { method, stroke: "exact" },
+    compare: compareMethod ? { method: compareMethod, stroke: "exact" } : null,
+  };
+}
 
 /**
- * createSinusoidPlot(parent, {modelLabel, compareLabel, interactive, onAdd(x), onRemove(index)})
- *   -> view
- *   view.setTarget(xs, ys) / setInitial(xs, ys) / setPrediction(xs, ys) / setCompare(xs, ys | null)
+ * createSinusoidPlot(parent, {method, compareMethod, modelLabel, compareLabel, interactive,
+ *                             onAdd(x), onRemove(index)}) -> view
+ *   view.setTarget(xs, ys) / setInitial / setOneStep / setPrediction / setCompare(xs, ys | null)
+ *   view.setKey({step, compare})   the key lists what is drawn at that step
  *   view.setSamples(xs, ys, focusIndex?)   redraw the sample points (focus one after a removal)
  *   view.focusPlot()
  * With interactive = false (the static picture) the same marks are drawn and no input is wired.
  */
-export function createSinusoidPlot(parent, { modelLabel, compareLabel, interactive = true, onAdd, onRemove }) {
+export function createSinusoidPlot(parent, options) {
+  const { method, compareMethod, modelLabel, compareLabel, interactive = true, onAdd, onRemove } = options;
+  const styles = curveStyles(method, compareMethod);
+  const holder = document.createElement("div");
+  holder.className = "finetune-curve";
+  parent.append(holder);
   const plot = createPlot({
+    ...SIZE,
     x: X_RANGE,
     y: Y_RANGE,
     role: "group",
     label: `Target sinusoid, samples and the ${modelLabel}'s prediction`,
   });
-  parent.append(plot.svg);
-  axes(plot, { xlabel: "x", ylabel: "y" });
+  holder.append(plot.svg);
+  axes(plot, { xlabel: "x", ylabel: "y", xticks: 5, yticks: [-6, -3, 0, 3, 6] });
 
   // Stacking: the input surface at the back, then curves (which let clicks through), then samples.
   const { left, top, width, height } = plot.inner;
@@ -60,26 +80,35 @@ export function createSinusoidPlot(parent, { modelLabel, compareLabel, interacti
     .attr("x", left).attr("y", top).attr("width", width).attr("height", height).attr("fill", "transparent");
   const curves = clippedLayer(plot, "curves").style("pointer-events", "none").attr("aria-hidden", "true");
   const line = (style) => curve(curves, plot.x, plot.y, style);
-  const initialLine = line(COLORS.initial);
-  const targetLine = line(COLORS.target);
-  const compareLine = line(COLORS.compare);
-  const predictionLine = line(COLORS.prediction);
+  const initialLine = line(styles.initial);
+  const oneStepLine = line(styles.oneStep);
+  const targetLine = line(styles.target);
+  const compareLine = styles.compare ? line(styles.compare) : null;
+  const predictionLine = line(styles.prediction);
   const cursor = plot.layer("cursor");
   const samplesLayer = plot.layer("samples");
   let handles = [];
 
-  const legendEntries = [
-    { label: "true curve", ...COLORS.target },
-    { label: `${modelLabel}, before fine-tuning`, ...COLORS.initial },
-    { label: `${modelLabel}, fine-tuned`, ...COLORS.prediction },
-  ];
-  const legendLayer = plot.layer("legend").style("pointer-events", "none");
-  function drawLegend(withCompare) {
-    legendLayer.selectAll("*").remove();
-    const entries = withCompare ? [...legendEntries, { label: compareLabel, ...COLORS.compare }] : legendEntries;
-    legend(plot, entries, { parent: legendLayer });
+  const keyHolder = document.createElement("div");
+  holder.append(keyHolder);
+  let keyShown = "";
+  function setKey({ step, compare }) {
+    const entries = [{ label: ROLES.trueCurve.label, ...styles.target }];
+    entries.push({ label: "samples", role: "support", marker: "dot" });
+    if (step === 0) {
+      entries.push({ label: `${modelLabel}, not fine-tuned yet`, ...styles.prediction });
+    } else {
+      entries.push({ label: "before fine-tuning", ...styles.initial });
+      if (step > 1) entries.push({ label: "after 1 step", ...styles.oneStep });
+      entries.push({ label: `${modelLabel} after ${step} step${step === 1 ? "" : "s"}`, ...styles.prediction });
+    }
+    if (compare && styles.compare) entries.push({ label: compareLabel, ...styles.compare });
+    const id = JSON.stringify(entries.map((e) => e.label));
+    if (id === keyShown) return; // most steps change nothing in the key
+    keyShown = id;
+    keyHolder.replaceChildren();
+    key(keyHolder, entries);
   }
-  drawLegend(false);
 
   const focusArea = interactive ? wireInput(plot, surface, cursor, onAdd) : () => {};
   const set = (curveMark) => (xs, ys) => curveMark.set(thin(xs), thin(ys));
@@ -87,11 +116,12 @@ export function createSinusoidPlot(parent, { modelLabel, compareLabel, interacti
     svg: plot.svg,
     setTarget: set(targetLine),
     setInitial: set(initialLine),
+    setOneStep: set(oneStepLine),
     setPrediction: set(predictionLine),
     setCompare(xs, ys) {
-      compareLine.set(thin(xs), thin(ys));
-      drawLegend(Boolean(xs));
+      compareLine?.set(thin(xs), thin(ys));
     },
+    setKey,
     setSamples(xs, ys, focusIndex = null) {
       handles.forEach((h) => h.destroy());
       handles = xs.map((x, i) =>
@@ -99,7 +129,7 @@ export function createSinusoidPlot(parent, { modelLabel, compareLabel, interacti
           x,
           y: clampToDomain(plot.y, ys[i]),
           label: `Sample ${i + 1} of ${xs.length}`,
-          series: COLORS.sample,
+          ...SAMPLE_COLOUR,
           radius: 5,
           movable: false,
           interactive,
@@ -109,6 +139,7 @@ export function createSinusoidPlot(parent, { modelLabel, compareLabel, interacti
           onRemove: () => onRemove(i),
         }),
       );
+      samplesLayer.attr("data-role", "support");
       if (focusIndex === null) return;
       // Keep keyboard users in place: focus the sample that took the removed one's position, or
       // the plot area when none is left.

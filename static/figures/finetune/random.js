@@ -1,18 +1,7 @@
-// A small seeded generator for "random samples": reproducible input positions, not maths on the
-// model. mulberry32 (public-domain construction): 32-bit state, good enough to scatter points.
+// Random sample positions for "Draw K random samples": reproducible input positions from the
+// figures' one seeded generator (lib/random.js), not maths on the model.
 
-export function seededRandom(seed) {
-  let state = seed >>> 0;
-  return function next() {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** `count` positions drawn uniformly from [low, high]. */
+/** `count` positions drawn uniformly from [low, high] with `random` (lib/random.js seededRandom). */
 export function uniformPositions(random, count, [low, high]) {
   return Array.from({ length: count }, () => low + (high - low) * random());
 }
