@@ -9,19 +9,21 @@
 // training loss (they measure different things), the right one every method's MSE on the same
 // fixed held-out tasks after one SGD step on K = 5 points, which compares like with like.
 // "Fine-tune this model" mounts the fine-tuning figure (finetune.js) below with a snapshot of the
-// chosen method's current parameters.
+// chosen method's current parameters. Before the reader starts, both plots show a recorded run of
+// the same graphs on the same seeds (models/meta_train_recording.json, `article record-meta-train`),
+// drawn faint: the live run retraces it along the iteration axis.
 //
 // params (meta-train/methods.js DEFAULTS): methods, init, tasks, support, query, seed, chunk,
 //   log_every, eval_every, heldout {seed, tasks, support, query}, step_size, slice_ms, finetune
 //   (the fine-tuning figure's target and samples)
 //
-// mount() and picture() are one function: the picture is the first frame (empty axes, legend and
-// readouts before training) without the controls. The worker is only created by mount().
+// mount() and picture() are one function: the picture is the first frame (the recorded run, the
+// key and the readouts before training) without the controls. The worker is only created by mount().
 
 import { mount as mountFinetune } from "./finetune.js";
 import { button, checkbox, controlRow, select, statusLine } from "./lib/controls.js";
-import { DEFAULTS, methodInfo } from "./meta-train/methods.js";
-import { createLossPlot, createReadoutTable, plotRow } from "./meta-train/view.js";
+import { DEFAULTS, RECORDED_SETTINGS, RECORDING, methodInfo } from "./meta-train/methods.js";
+import { X_AXES, createKey, createLossPlot, createReadoutTable, plotRow } from "./meta-train/view.js";
 
 const WORKER = "assets/js/meta-train-worker.js"; // under the site root (build/sitegen/assets.py)
 
@@ -43,11 +45,35 @@ function settingsFrom(params) {
   };
 }
 
+/**
+ * The recorded run, if it was recorded with the figure's settings (a stale one is not drawn):
+ * {run: {seconds}, methods: {name: {iterations, seconds, losses: [[iteration, seconds, loss]],
+ * evals: [[iteration, seconds, before, after]]}}}, or null.
+ */
+async function loadRecording(runtime, settings) {
+  let recording;
+  try {
+    recording = await runtime.json(RECORDING);
+  } catch {
+    return null; // the figure works without it: it opens on empty axes
+  }
+  const same = RECORDED_SETTINGS.every((k) => JSON.stringify(recording.settings?.[k]) === JSON.stringify(settings[k]));
+  return same ? recording : null;
+}
+
 /** What the page knows of each method: the worker's reports, accumulated. */
 function emptyProgress(methods, enabled = {}) {
   return Object.fromEntries(methods.map((m) => [m.name, {
     enabled: enabled[m.name] ?? true, loaded: false, iteration: 0, rate: null, losses: [], evals: [],
   }]));
+}
+
+/** What the faint curves are, in one sentence of the note under the table. */
+function recordedSentence(recording, methods) {
+  const reached = methods.filter((m) => recording.methods[m.name])
+    .map((m) => `${m.label} ${recording.methods[m.name].iterations.toLocaleString("en")}`);
+  return `Faint curves: a run recorded with the same graphs and seeds outside the browser, the methods`
+    + ` sharing ${recording.run.seconds} s of one processor core; meta-iterations reached: ${reached.join(", ")}.`;
 }
 
 async function build(element, rawParams, runtime, { interactive }) {
@@ -58,13 +84,16 @@ async function build(element, rawParams, runtime, { interactive }) {
     return info;
   });
   const h = settings.heldout;
+  const recording = await loadRecording(runtime, settings);
+  let axis = "iteration";
 
   // ---- layout: controls (page only) around the picture's plots and readouts ----
   const root = document.createElement("div");
   root.className = "meta-train-figure";
   const runRow = interactive ? controlRow(root) : null;
   const methodRow = interactive ? controlRow(root) : null;
-  const plots = plotRow(root);
+  const { row: plots, keyHolder } = plotRow(root);
+  const figureKey = createKey(keyHolder);
   const trainingPlot = createLossPlot(plots, {
     heading: "Training loss (each method's own)",
     label: `Each method's meta-loss during meta-training, averaged over every ${settings.log_every} meta-iterations`,
@@ -78,9 +107,11 @@ async function build(element, rawParams, runtime, { interactive }) {
   });
   const table = createReadoutTable(root, {
     methods,
-    caption: `Training loss: mean meta-loss of the last ${settings.log_every} meta-iterations (${settings.tasks} tasks,`
+    caption: "Meta-training so far, per method",
+    note: `Training loss: mean meta-loss of the last ${settings.log_every} meta-iterations (${settings.tasks} tasks,`
       + ` K = ${settings.support}). Held-out MSE: the same ${h.tasks} tasks for every method, on ${h.query} points`
-      + ` of each curve, before and after one SGD step (α = ${settings.step_size}) on ${h.support} points.`,
+      + ` of each curve, before and after one SGD step (α = ${settings.step_size}) on ${h.support} points.`
+      + (recording ? ` ${recordedSentence(recording, methods)}` : ""),
   });
   const status = statusLine(root, { live: interactive });
   const finetuneRow = interactive ? controlRow(root) : null;
@@ -103,13 +134,30 @@ async function build(element, rawParams, runtime, { interactive }) {
       };
     }
     table.update(rows);
-    trainingPlot.update(Object.fromEntries(Object.entries(progress).map(([n, p]) => [n, p.losses])));
-    heldoutPlot.update(Object.fromEntries(Object.entries(progress).map(([n, p]) => [n, p.evals.map(([i, , after]) => [i, after])])));
+    // Points as the worker sends them: losses [iteration, loss, seconds], evaluations
+    // [iteration, before, after, seconds]; the recording's: [iteration, seconds, loss] and
+    // [iteration, seconds, before, after].
+    const x = (iteration, seconds) => (axis === "seconds" ? seconds : iteration);
+    const each = (f) => Object.fromEntries(Object.entries(progress).map(([n, p]) => [n, f(p, n)]));
+    const recorded = (f) => each((_, n) => (recording?.methods[n] ? f(recording.methods[n]) : []));
+    trainingPlot.update(
+      each((p) => p.losses.map(([i, loss, s]) => [x(i, s), loss])),
+      recorded((r) => r.losses.map(([i, s, loss]) => [x(i, s), loss])),
+      axis,
+    );
+    heldoutPlot.update(
+      each((p) => p.evals.map(([i, , after, s]) => [x(i, s), after])),
+      recorded((r) => r.evals.map(([i, s, , after]) => [x(i, s), after])),
+      axis,
+    );
+    figureKey.update(methods, { recorded: Boolean(recording) });
   }
 
   render();
-  status.set("Press “Start” to meta-train every method switched on, from the same initialisation.");
+  const readyText = "Press “Start” to meta-train every method switched on, from the same initialisation.";
+  status.set(readyText);
   if (!interactive) return null;
+  status.set(`Loading the training graphs: 0 of ${methods.length} methods ready.`);
 
   // ---- the worker ----
   const worker = new Worker(new URL(WORKER, runtime.siteRoot), { type: "module" });
@@ -153,6 +201,7 @@ async function build(element, rawParams, runtime, { interactive }) {
   };
   worker.postMessage({ type: "init", root: runtime.siteRoot.href, settings });
 
+  let allLoaded = false;
   function receive({ running: nowRunning, methods: reported }) {
     const wasRunning = running;
     running = nowRunning;
@@ -164,8 +213,16 @@ async function build(element, rawParams, runtime, { interactive }) {
       p.evals.push(...r.evals);
     }
     render();
+    const loaded = methods.filter((m) => progress[m.name].loaded).length;
     if (running && !wasRunning) status.set("Meta-training in a background thread: the page stays responsive.");
-    if (!running && wasRunning) status.set("Paused. Each method's held-out MSE is measured where it stopped.");
+    else if (!running && wasRunning) status.set("Paused. Each method's held-out MSE is measured where it stopped.");
+    if (!allLoaded && loaded < methods.length) {
+      // Methods whose graph is there train meanwhile; the others join as their graphs arrive.
+      status.set(`Loading the training graphs: ${loaded} of ${methods.length} methods ready.${running ? " The ready ones are training." : ""}`);
+    } else if (!allLoaded) {
+      allLoaded = true;
+      status.set(running ? "Every method's graph is loaded; all are training." : readyText);
+    }
   }
 
   // ---- controls ----
@@ -181,6 +238,16 @@ async function build(element, rawParams, runtime, { interactive }) {
   const switches = new Map(methods.map((m) => [m.name, checkbox(methodRow, {
     label: m.label, checked: true, onChange: (on) => enable(m.name, on),
   })]));
+  // The methods share the worker's time equally: against time, how far each got shows its cost.
+  select(runRow, {
+    label: "x axis",
+    options: Object.entries(X_AXES).map(([value, { name }]) => ({ value, label: name })),
+    value: axis,
+    onChange: (value) => {
+      axis = value;
+      render();
+    },
+  });
 
   function start() {
     if (!methods.some((m) => progress[m.name].enabled)) {
@@ -234,7 +301,7 @@ async function build(element, rawParams, runtime, { interactive }) {
     holder.className = "meta-train-finetune";
     finetuneHolder.replaceChildren(heading, holder);
     finetune = await mountFinetune(holder, {
-      ...settings.finetune, weights, label, compare: null, preview_steps: 0, step_size: settings.step_size,
+      ...settings.finetune, weights, label, method: name, compare: null, preview_steps: 0, step_size: settings.step_size,
     }, runtime);
     status.set(`Below: the ${label} after ${snapshot.iteration} meta-iterations, ready to fine-tune.`);
     return snapshot;
@@ -247,7 +314,7 @@ async function build(element, rawParams, runtime, { interactive }) {
   element.figureTest = {
     ready: () => whenReady,
     inspect: () => ({
-      running, generation, settings,
+      running, generation, settings, axis, recorded: Boolean(recording),
       methods: Object.fromEntries(Object.entries(progress).map(([n, p]) => [n, copy(p)])),
     }),
     /** n more iterations of every method switched on, then paused; resolves once reported. */

@@ -1,6 +1,6 @@
 """Python onnxruntime replaying what the figure "Meta-train in your browser" computes.
 
-The page draws uniform numbers with mulberry32 (static/figures/finetune/random.js), turns them
+The page draws uniform numbers with mulberry32 (static/figures/lib/random.js), turns them
 into tasks with the graph sinusoid_tasks and meta-trains with the graphs meta_step_<method>
 (static/figures/meta-train/trainer.js). This module draws the same numbers from the same seeds,
 in the same order and layout, and runs the same graphs on them, so the browser test and the
@@ -22,7 +22,7 @@ BATCH = ("support_x", "support_y", "query_x", "query_y")
 
 
 def mulberry32(seed: int):
-    """The page's generator (random.js seededRandom), in unsigned 32-bit arithmetic."""
+    """The page's generator (lib/random.js seededRandom), in unsigned 32-bit arithmetic."""
     state = seed & MASK
 
     def imul(a: int, b: int) -> int:

@@ -5,8 +5,10 @@ uniforms, so the same tasks: meta_train_reference.py): after 50 meta-iterations 
 its parameters, Adam state, training curve and held-out evaluations agree to 1e-5. The controls
 are driven by mouse and keyboard, the main thread is watched for long tasks while the worker
 trains (the PerformanceObserver, and a Chrome trace that tells a task's work from its wait for a
-core), and "Fine-tune this model" hands the parameters to a working fine-tuning figure. The
-conftest fails every test on a console error, a failed request or a CSP violation.
+core), and "Fine-tune this model" hands the parameters to a working fine-tuning figure. Before
+the reader starts, the figure draws the recorded run (models/meta_train_recording.json) and says
+how many methods' graphs are loaded. The conftest fails every test on a console error, a failed
+request or a CSP violation.
 """
 from __future__ import annotations
 
@@ -92,11 +94,14 @@ def test_fifty_iterations_of_every_method_match_python(page, server, site_dir, p
         # The curves the page draws: the training loss every 25 iterations, and the held-out MSE
         # before and after one step at 0 and where training paused.
         curve = shown["methods"][method]
-        assert [x for x, _ in curve["losses"]] == [25, 50]
-        np.testing.assert_allclose([y for _, y in curve["losses"]], [y for _, y in want.losses], rtol=0, atol=ATOL)
+        assert [p[0] for p in curve["losses"]] == [25, 50]
+        np.testing.assert_allclose([p[1] for p in curve["losses"]], [y for _, y in want.losses], rtol=0, atol=ATOL)
         assert [e[0] for e in curve["evals"]] == [0, 50]
-        np.testing.assert_allclose([e[1:] for e in curve["evals"]], [e[1:] for e in want.evals], rtol=0, atol=ATOL)
+        np.testing.assert_allclose([e[1:3] for e in curve["evals"]], [e[1:] for e in want.evals], rtol=0, atol=ATOL)
         assert np.isfinite(curve["evals"][-1][2]), method
+        # Each point carries the method's own training time so far (the time axis).
+        seconds = [p[2] for p in curve["losses"]]
+        assert 0 < seconds[0] <= seconds[1] and curve["evals"][0][3] == 0, method
     # Every method started from the same initialisation on the same held-out tasks.
     assert len({tuple(shown["methods"][m]["evals"][0]) for m in METHODS}) == 1
     table = mount.locator(".figure-readout").inner_text()
@@ -233,3 +238,41 @@ def test_fine_tune_this_model_hands_over_the_parameters(page, server, site_dir, 
     np.testing.assert_allclose(state["mse"], want["mse"], rtol=0, atol=ATOL)
     assert state["samples"]["x"] == pytest.approx(finetune["samples"])
     assert "MAML model trained here" in nested.inner_text()
+
+
+def test_recorded_run_and_loading_message_before_start(new_page, server, site_dir, pages_with):
+    """The first frame draws the recorded run; while the graphs load, the status counts them."""
+    page = new_page()
+    held = []
+    # Hold iMAML's graph (the last the worker loads) until the status has been read.
+    page.context.route("**/meta_step_imaml.onnx", lambda route: held.append(route))
+    pages = pages_with(f'data-figure="{FIGURE}"')
+    page.goto(server.url(page_url_path(pages[0])))
+    figure = page.locator(f"#fig-{FIGURE}")
+    figure.scroll_into_view_if_needed()
+    page.wait_for_selector(f"#fig-{FIGURE}[data-state=ready]", timeout=30_000)
+    mount = figure.locator(".figure-mount")
+    status = mount.locator(".figure-status")
+    page.wait_for_function("s => /4 of 5 methods ready/.test(s.textContent)", arg=status.element_handle(),
+                           timeout=READY_MS)
+    recording = json.loads((site_dir / "models" / "meta_train_recording.json").read_text(encoding="utf-8"))
+    shown = inspect(mount)
+    assert shown["recorded"] and shown["axis"] == "iteration"
+    # Every method's recorded curve in both plots, faint, in its palette colour; the key says so.
+    for method in METHODS:
+        paths = mount.locator(f'[data-layer="recorded"] path[data-method="{method}"]')
+        assert paths.count() == 2 and all(paths.nth(i).get_attribute("d") for i in range(2)), method
+        assert paths.first.get_attribute("stroke-opacity"), method
+    assert "recorded run" in mount.locator(".fig-key").inner_text()
+    reached = recording["methods"]["maml"]["iterations"]
+    assert f"MAML {reached:,}" in mount.locator(".meta-train-note").inner_text()
+    while not held:
+        page.wait_for_timeout(100)
+    held[0].continue_()
+    page.wait_for_function("s => /Press/.test(s.textContent)", arg=status.element_handle(), timeout=READY_MS)
+    mount.evaluate("m => m.figureTest.ready()", timeout=READY_MS)
+
+    # The time axis: every point at the method's own training time.
+    mount.get_by_label("x axis").select_option("seconds")
+    assert inspect(mount)["axis"] == "seconds"
+    assert "training time" in mount.locator("svg").first.inner_html()

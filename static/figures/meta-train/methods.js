@@ -1,17 +1,18 @@
 // What the page and its training worker share about the figure "Meta-train in your browser": the
-// methods (their meta-step graphs, names and colours), the other graphs, and the default settings.
+// methods (their meta-step graphs and names; colours come from lib/palette.js), the other graphs,
+// the recorded run, and the default settings.
 // Nothing here touches the DOM, so the worker can import it.
 
 /** In the order of the trainers' registry (trainers/methods/__init__.py METHODS). */
 export const METHODS = [
-  { name: "pretrained", label: "pretrained baseline", series: 5 },
-  { name: "maml", label: "MAML", series: 1 },
-  { name: "fomaml", label: "first-order MAML", series: 3 },
-  { name: "reptile", label: "Reptile", series: 4 },
+  { name: "pretrained", label: "pretrained baseline" },
+  { name: "maml", label: "MAML" },
+  { name: "fomaml", label: "first-order MAML" },
+  { name: "reptile", label: "Reptile" },
   // Its graph (ten inner steps and five CG steps unrolled, about 2,700 nodes) takes seconds to
   // load: without graph optimisations about half the CPU time (2.8 s against 5.1 s in Node with
   // onnxruntime-web 1.30), and it runs as fast (about 20 ms an iteration either way).
-  { name: "imaml", label: "iMAML", series: 2, sessionOptions: { graphOptimizationLevel: "disabled" } },
+  { name: "imaml", label: "iMAML", sessionOptions: { graphOptimizationLevel: "disabled" } },
 ];
 
 export const methodInfo = (name) => METHODS.find((m) => m.name === name);
@@ -22,6 +23,15 @@ export const GRAPHS = {
   heldout: "sinusoid_heldout_mse", // query MSE before and after one SGD step, mean over tasks
   mean: "window_mean", // the training curves: mean meta-loss of each window of iterations
 };
+
+/**
+ * The recorded run (`article record-meta-train`, trainers/meta_train_recording.py): the same
+ * graphs on the same seeds in Python's onnxruntime, the methods sharing a wall-clock budget.
+ */
+export const RECORDING = "models/meta_train_recording.json";
+/** The settings a recording must share with the figure to be drawn with it. */
+export const RECORDED_SETTINGS = ["methods", "init", "tasks", "support", "query", "seed", "chunk", "log_every",
+  "eval_every", "step_size", "slice_ms", "heldout"];
 
 /**
  * Defaults of the figure's params (content/figures.yaml may override any of them).
@@ -49,5 +59,5 @@ export const DEFAULTS = {
   heldout: { seed: 2, tasks: 100, support: 5, query: 100 },
   step_size: 0.01,
   slice_ms: 25,
-  finetune: { amplitude: 2.5, phase: 0.6, samples: [-3.6, -1.8, 0.3, 1.9, 4.2], steps: 10 },
+  finetune: { amplitude: 4, phase: 0, samples: [0.5, 1.25, 2, 2.75, 3.5], steps: 10 },
 };

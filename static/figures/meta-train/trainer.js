@@ -16,7 +16,7 @@
 // iteration the stream gives, in trainers.sinusoid.sample_batch's order: T amplitudes, T phases,
 // T*K support x and T*Q query x (all in [0, 1)).
 
-import { seededRandom } from "../finetune/random.js";
+import { seededRandom } from "../lib/random.js";
 import { GRAPHS, metaStepGraph, methodInfo } from "./methods.js";
 
 const STATE_PREFIXES = ["m", "v"];
@@ -107,8 +107,9 @@ function hyperparameterInputs(graph, paramNames) {
  * createTrainer(runtime, settings, {onReport, onError}) -> Promise<trainer>
  *   settings: the figure's params (methods.js DEFAULTS)
  *   onReport({running, methods: {name: {enabled, iteration, rate, losses, evals}}}): progress,
- *     with the training-curve points [iteration, mean meta-loss] and held-out points
- *     [iteration, MSE before, MSE after one step] that are new since the previous report
+ *     with the training-curve points [iteration, mean meta-loss, seconds] and held-out points
+ *     [iteration, MSE before, MSE after one step, seconds] that are new since the previous
+ *     report; seconds: the method's own training time so far (the sum of its iterations' times)
  *   onError(error): training stopped on an error (a graph that failed to load or run)
  *   trainer.start() / pause() / reset() / enable(name, on)
  *   trainer.runFor(n) -> Promise: n more iterations of every enabled method, then paused
@@ -180,6 +181,7 @@ export async function createTrainer(runtime, settings, { onReport, onError }) {
       markLoaded,
       enabled: true,
       iteration: 0,
+      seconds: 0, // the sum of its iterations' times
       params: null,
       state: null,
       t: null,
@@ -192,6 +194,7 @@ export async function createTrainer(runtime, settings, { onReport, onError }) {
       graphMs: [],
       reset() {
         run.iteration = 0;
+        run.seconds = 0;
         run.params = Object.fromEntries(paramNames.map((n) => [n, Float32Array.from(initial[n].data)]));
         run.state = Object.fromEntries(STATE_PREFIXES.flatMap((p) => paramNames.map((n) => [`${p}_${n}`, new Float32Array(initial[n].data.length)])));
         run.t = new Float32Array(1);
@@ -228,7 +231,9 @@ export async function createTrainer(runtime, settings, { onReport, onError }) {
         run.window[run.iteration % settings.log_every] = out.meta_loss[0];
         run.iteration += 1;
         keep(run.graphMs, returned - called);
-        keep(run.iterationMs, now() - started);
+        const took = now() - started;
+        keep(run.iterationMs, took);
+        run.seconds += took / 1000;
       },
     };
     run.reset();
@@ -244,7 +249,7 @@ export async function createTrainer(runtime, settings, { onReport, onError }) {
     const feeds = { ...heldoutFeeds };
     for (const n of paramNames) feeds[n] = runtime.tensor(run.params[n], dims[n]);
     const { mse } = await runtime.run(heldoutSession, feeds);
-    run.evals.push([run.iteration, mse[0], mse[1]]);
+    run.evals.push([run.iteration, mse[0], mse[1], run.seconds]);
     run.lastEval = run.iteration;
   }
 
@@ -254,7 +259,7 @@ export async function createTrainer(runtime, settings, { onReport, onError }) {
     await run.step();
     if (run.iteration % settings.log_every === 0) {
       const { mean } = await runtime.run(meanSession, { values: runtime.tensor(run.window, [settings.log_every]) });
-      run.losses.push([run.iteration, mean[0]]);
+      run.losses.push([run.iteration, mean[0], run.seconds]);
     }
     if (run.iteration % settings.eval_every === 0) await evaluate(run);
   }
