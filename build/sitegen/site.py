@@ -37,6 +37,7 @@ from .maths import KatexRenderer
 from .pages import CSP, Page, bibtex, date_text, navigation, root_for
 from .pictures import PictureCache, figures_named_in
 from .project import Project
+from .social import FILE as SOCIAL_IMAGE, SIZE as SOCIAL_SIZE, write_social_image
 from .templating import render_template as _render_template
 from .wordcount import prose_words
 from .xrefs import link_chapters
@@ -153,7 +154,8 @@ def build(project: Project, out: Path, caches: Caches | None = None,
         try:
             tmp.mkdir(parents=True)
             caches.bundler.finish(tmp)
-            _write_site(caches, project, article, pages, parsed, tmp)
+            social = write_social_image(project, inputs.figure_pictures.get(HERO_FIGURE), tmp)
+            _write_site(caches, project, article, pages, parsed, tmp, social)
             _swap(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -221,6 +223,11 @@ def _hero_html(article: Article, inputs: SiteInputs) -> str:
             + "</figcaption>\n</figure>\n")
 
 
+def _hero_alt(article: Article) -> str:
+    """What the social preview image shows, for link previews' alt text."""
+    return f"{article.title}: {article.hero_caption.split('. ')[0]}" if article.hero_caption else article.title
+
+
 def _toc_html(ctx: PageContext) -> str:
     """Nested <ol> of the page's h2/h3 headings."""
     if not ctx.toc:
@@ -241,7 +248,7 @@ def _toc_html(ctx: PageContext) -> str:
     return "\n".join(parts)
 
 
-def _context(caches: Caches, article: Article, page: Page, titles, has_js: bool) -> dict:
+def _context(caches: Caches, article: Article, page: Page, titles, has_js: bool, social: bool) -> dict:
     # Bodies, TOC and bibliography are HTML we generated (Markdown allows raw HTML by design).
     for name in ("body", "toc", "bibliography"):
         setattr(page, name, Markup(getattr(page, name)))
@@ -249,7 +256,9 @@ def _context(caches: Caches, article: Article, page: Page, titles, has_js: bool)
             "bibtex": bibtex(article),
             "chapters": navigation(article, titles, page.root,
                                    page.path.split("/")[0] if page.kind == "chapter" else None),
-            "assets": {"main_js": has_js}}
+            "assets": {"main_js": has_js},
+            "social": {"image": SOCIAL_IMAGE, "width": SOCIAL_SIZE[0], "height": SOCIAL_SIZE[1],
+                       "alt": _hero_alt(article)} if social else None}
 
 
 class _ArticleView:
@@ -264,7 +273,7 @@ class _ArticleView:
 
 
 def _write_site(caches: Caches, project: Project, article: Article, pages: list[Page],
-                parsed: list[_Parsed], out: Path) -> None:
+                parsed: list[_Parsed], out: Path, social: bool = False) -> None:
     titles = {p.chapter.slug: (p.chapter.title, p.chapter.description, p.chapter.in_preparation)
               for p in parsed}
     has_js = caches.bundler.has("js/main.js")
@@ -272,7 +281,7 @@ def _write_site(caches: Caches, project: Project, article: Article, pages: list[
     for page in pages:
         template = {"chapter": "chapter.html", "index": "index.html", "404": "404.html"}[page.kind]
         _write(out, page.path, _render_template(jinja, template,
-                                                _context(caches, article, page, titles, has_js)))
+                                                _context(caches, article, page, titles, has_js, social)))
     listings: dict[str, Listing] = {}
     for item in parsed:
         for listing in item.env["page"].listings:
@@ -285,7 +294,7 @@ def _write_site(caches: Caches, project: Project, article: Article, pages: list[
                     root=root, body=source_page_html(project.root, rel, caches.highlight),
                     stylesheets=["assets/site.css"])
         _write(out, path, _render_template(jinja, "source.html",
-                                           _context(caches, article, page, titles, has_js)))
+                                           _context(caches, article, page, titles, has_js, social)))
     sitemap_paths = [p.url_path or ("" if article.url else "./")
                      for p in pages if p.kind in ("index", "chapter")]
     _write(out, "sitemap.xml", _render_template(jinja, "sitemap.xml", {

@@ -47,3 +47,31 @@ def test_maths_rendered_citations_resolved_links_relative(real_site):
         for target in re.findall(r'(?:href|src)="([^"]+)"', html):
             if page.name != "404.html":
                 assert not target.startswith("/"), f"{page}: {target}"
+
+
+def test_index_opens_with_the_hero_and_every_page_previews_its_picture(real_site):
+    """The hero figure is on the index page, and its picture, rasterised at build time, is every
+    page's Open Graph and Twitter card image (1200 x 630, a real PNG)."""
+    project, out = real_site
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'id="fig-hero"' in index and 'data-module="hero"' in index
+    assert "<svg" in index.split('id="fig-hero"')[1].split("</figure>")[0], "the hero has no static picture"
+    png = (out / "assets/social.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(png[16:20], "big") == 1200 and int.from_bytes(png[20:24], "big") == 630
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if page.name == "404.html" or "og:title" not in text:
+            continue
+        image = re.search(r'<meta property="og:image" content="([^"]+)"', text)
+        assert image, f"{page} has no og:image"
+        assert (page.parent / image.group(1)).resolve() == (out / "assets/social.png").resolve(), page
+        assert '<meta name="twitter:card" content="summary_large_image">' in text, page
+
+
+def test_social_image_colours_come_from_the_light_palette():
+    from sitegen.social import light_colours, outermost_svg
+    colours = light_colours(":root {\n  --bg: #fdfdfb;\n  --fig-bg: var(--bg);\n  --m: #0b6bb0;\n}\n")
+    assert colours == {"--bg": "#fdfdfb", "--fig-bg": "#fdfdfb", "--m": "#0b6bb0"}
+    html = '<div><svg viewBox="0 0 1 1"><svg x="0"></svg><path/></svg><svg></svg></div>'
+    assert outermost_svg(html) == '<svg viewBox="0 0 1 1"><svg x="0"></svg><path/></svg>'
