@@ -69,18 +69,19 @@ async function build(element, params, runtime, { interactive }) {
   const prompt = el("p", { className: "game-prompt" }, root, { margin: "0.6rem 0 0.3rem" });
   const stage = el("div", { className: "game-stage" }, root, { display: "flex", flexWrap: "wrap", gap: "1rem", alignItems: "flex-start" });
   const queryBox = el("div", { className: "game-query-box" }, stage, { display: "flex", flexDirection: "column", alignItems: "center", gap: "0.2rem" });
-  const grid = el("div", { className: "game-candidates", role: "group", "aria-label": "Candidates" }, stage, {
-    display: "grid", gap: "0.4rem", flex: "1 1 16rem", minWidth: "0", // below the query on narrow screens
-  });
-  const result = el("p", { className: "game-result", "aria-live": "polite" }, root, { minHeight: "2.6em", margin: "0.5rem 0" });
-  const next = el("button", { type: "button", className: "game-next", text: "Next trial" }, root);
+  // The candidates, the result and "Next trial" in one column beside the query (below it on narrow
+  // screens), so that no band of empty space opens under a short row of candidates.
+  const column = el("div", { className: "game-side" }, stage);
+  const grid = el("div", { className: "game-candidates", role: "group", "aria-label": "Candidates" }, column);
+  const result = el("p", { className: "game-result", "aria-live": "polite" }, column);
+  const next = el("button", { type: "button", className: "game-next", text: "Next trial" }, column);
   next.disabled = true;
   const note = el("p", { className: "game-note" }, root, { color: "var(--muted)", fontSize: "0.85rem" });
   if (interactive && !storage.persistent) note.textContent = "This browser does not let the page store data, so your scores last for this visit only.";
 
   function showScores() {
     const entry = scores.modes[mode];
-    scoreLine.textContent = `${mode}-way: you ${describe(entry.reader)} · model ${describe(entry.model)}`;
+    scoreLine.textContent = `${mode}-way · you: ${describe(entry.reader)} · model: ${describe(entry.model)}`;
   }
 
   let candidates = [];
@@ -195,10 +196,8 @@ async function build(element, params, runtime, { interactive }) {
     const modelRight = modelAnswer.choice === trial.target;
     scores = recordTrial(storage, scores, mode, readerRight, modelRight);
     const sure = Math.round(100 * modelAnswer.probabilities[modelAnswer.choice]);
-    const badge = el("span", { className: "game-model-pick", text: `model ${sure}%` }, candidates[modelAnswer.choice], {
-      position: "absolute", bottom: "-0.2rem", right: "-0.2rem", background: "var(--fg)", color: "var(--bg)",
-      fontSize: "0.7rem", padding: "0 0.25rem", borderRadius: "4px", whiteSpace: "nowrap",
-    });
+    // Under the tile, in the grid's row gap, so that it never covers the drawing.
+    const badge = el("span", { className: "game-model-pick", text: `model ${sure}%` }, candidates[modelAnswer.choice]);
     badge.setAttribute("aria-hidden", "true");
     result.textContent =
       `${readerRight ? "Right." : `Not that one: it was candidate ${trial.target + 1}.`} ` +

@@ -13,7 +13,11 @@
 // off never moves the others' points.
 //
 // Log scales: lib/plot.js's createPlot makes linear scales; this module replaces them with
-// d3-scale's scaleLog (same ranges) and reuses plot.js's axes, curves, dots and legend.
+// d3-scale's scaleLog (same ranges) and reuses plot.js's axes, curves, dots and key. Each method
+// has its palette colour; first-order MAML's line is dashed, as first-order things are everywhere.
+//
+// The table lists k down and the methods across, with two decimals throughout, so that it fits a
+// phone's column (five k, four methods).
 //
 // params: {methods = ["maml", "fomaml", "reptile", "imaml"] (drawn, in this order),
 //          shown = all of them (checked at first), quantity = "time" | "tensors" | "rss"}
@@ -22,22 +26,25 @@
 
 import { scaleLog } from "d3-scale";
 import { checkbox, controlRow, select, statusLine } from "./lib/controls.js";
-import { axes, createPlot, curve, dots, fmt, legend } from "./lib/plot.js";
+import { METHODS as PALETTE } from "./lib/palette.js";
+import { axes, createPlot, curve, dots, fmt, key } from "./lib/plot.js";
 
 const DEFAULTS = { methods: ["maml", "fomaml", "reptile", "imaml"], shown: null, quantity: "time" };
 const METHODS = {
-  maml: { name: "MAML (second order)", series: 1, dashed: false },
-  fomaml: { name: "first-order MAML", series: 2, dashed: true },
-  reptile: { name: "Reptile", series: 3, dashed: false },
-  imaml: { name: "iMAML", series: 4, dashed: true },
+  maml: { name: PALETTE.maml.label, stroke: "exact" },
+  fomaml: { name: PALETTE.fomaml.label, stroke: "firstOrder" },
+  reptile: { name: PALETTE.reptile.label, stroke: "exact" },
+  imaml: { name: PALETTE.imaml.label, stroke: "exact" },
 };
 const QUANTITIES = {
-  time: { label: "Time per meta-iteration", axis: "time per meta-iteration (ms)", unit: "ms", read: (at) => at.time_ms.median, spread: (at) => [at.time_ms.q1, at.time_ms.q3] },
-  tensors: { label: "Peak tensor memory", axis: "peak tensor memory (MiB)", unit: "MiB", read: (at) => at.memory_mib.tensors, spread: null },
-  rss: { label: "Peak resident memory", axis: "peak resident memory (MiB)", unit: "MiB", read: (at) => at.memory_mib.rss, spread: null },
+  time: { label: "Time per meta-iteration", axis: "time (ms)", unit: "ms", read: (at) => at.time_ms.median, spread: (at) => [at.time_ms.q1, at.time_ms.q3] },
+  tensors: { label: "Peak tensor memory", axis: "tensor memory (MiB)", unit: "MiB", read: (at) => at.memory_mib.tensors, spread: null },
+  rss: { label: "Peak resident memory", axis: "resident memory (MiB)", unit: "MiB", read: (at) => at.memory_mib.rss, spread: null },
 };
-const WIDTH = 620;
-const HEIGHT = 340;
+const WIDTH = 520;
+const HEIGHT = 320;
+/** Every number of the table, in one format. */
+const two = (value) => Number(value).toFixed(2);
 
 /** The measurements as stored: per method, per k of the protocol, the entry of that k. */
 function readCost(manifest) {
@@ -122,30 +129,27 @@ async function build(element, params, runtime, { interactive }) {
   const steps = cost.protocol.inner_steps;
 
   element.replaceChildren();
+  const keyBox = document.createElement("div");
+  keyBox.className = "figure-cost-key";
+  element.append(keyBox);
   const plot = createPlot({
     width: WIDTH,
     height: HEIGHT,
-    margin: { top: 14, right: 180, bottom: 40, left: 56 },
+    margin: { top: 14, right: 16, bottom: 42, left: 56 },
     label: "Measured cost of one meta-iteration against the number of inner steps k, log axes",
   });
   element.append(plot.svg);
   plot.x = logScale(paddedDomain(steps, 1.2), [plot.inner.left, plot.inner.right]);
   const marks = plot.layer("marks");
   const labels = plot.layer("labels");
-  legend(plot, methods.map((m) => ({ label: METHODS[m].name, series: METHODS[m].series, dashed: METHODS[m].dashed })), {
-    x: plot.inner.right + 10,
-    y: plot.inner.top + 12,
-  });
 
   const controls = interactive ? controlRow(element) : null;
   const readout = statusLine(element, { className: "figure-status figure-readout", live: interactive });
   const machine = document.createElement("p");
   machine.className = "figure-readout figure-machine";
-  Object.assign(machine.style, { margin: "0.3rem 0", fontFamily: "var(--font-ui)", fontSize: "0.8rem" });
   machine.textContent = machineText(cost);
   const table = document.createElement("table");
   table.className = "readout figure-cost-table";
-  Object.assign(table.style, { fontFamily: "var(--font-ui)", fontSize: "0.85rem", fontVariantNumeric: "tabular-nums", borderCollapse: "collapse" });
   // On a phone the table is wider than the column: it scrolls inside a focusable region, so that
   // the keyboard can scroll it too, instead of making the page scroll sideways.
   const tableBox = document.createElement("div");
@@ -153,7 +157,6 @@ async function build(element, params, runtime, { interactive }) {
   for (const [name, value] of Object.entries({ tabindex: "0", role: "region", "aria-label": "Measured numbers of the cost plot" })) {
     tableBox.setAttribute(name, value);
   }
-  Object.assign(tableBox.style, { overflowX: "auto", maxWidth: "100%" });
   tableBox.append(table);
   element.append(tableBox, machine);
 
@@ -169,13 +172,13 @@ async function build(element, params, runtime, { interactive }) {
     plot.y = scales[state.quantity];
     plot.root.selectAll(".fig-axes").remove(); // axes() draws a new frame and ticks behind the rest
     const [y0, y1] = plot.y.domain();
-    axes(plot, { xlabel: "inner steps k (log scale)", ylabel: `${quantity.axis}, log scale`, xticks: steps, yticks: ticks125(y0, y1) });
+    axes(plot, { xlabel: "inner steps k (log scale)", ylabel: quantity.axis, xticks: steps, yticks: ticks125(y0, y1) });
     marks.selectAll("*").remove();
     labels.selectAll("*").remove();
     const skipped = [];
     for (const method of methods) {
       if (!state.shown.has(method)) continue;
-      const { series: colour, dashed } = METHODS[method];
+      const { stroke } = METHODS[method];
       const points = series(cost, method, quantity);
       const group = marks.append("g").attr("data-method", method);
       for (const p of points) {
@@ -184,7 +187,7 @@ async function build(element, params, runtime, { interactive }) {
       // Straight segments between measured points; a point a log axis cannot show breaks the line.
       let run = [];
       const flush = () => {
-        if (run.length > 1) curve(group, plot.x, plot.y, { series: colour, dashed }).set(run.map((p) => p.k), run.map((p) => p.value));
+        if (run.length > 1) curve(group, plot.x, plot.y, { method, stroke }).set(run.map((p) => p.k), run.map((p) => p.value));
         run = [];
       };
       for (const p of points) {
@@ -194,15 +197,17 @@ async function build(element, params, runtime, { interactive }) {
       flush();
       const drawn = points.filter((p) => p.value > 0);
       if (quantity.spread) {
-        const whiskers = group.append("g").attr("class", `fig-series-${colour}`).attr("data-whiskers", method);
+        const whiskers = group.append("g").attr("data-whiskers", method).style("stroke", PALETTE[method].color);
         for (const p of drawn.filter((q) => q.low > 0 && q.high > 0)) {
           whiskers.append("line").attr("x1", fmt(plot.x(p.k))).attr("x2", fmt(plot.x(p.k)))
             .attr("y1", fmt(plot.y(p.low))).attr("y2", fmt(plot.y(p.high))).attr("stroke-width", 1.5);
         }
       }
-      dots(group, drawn.map((p) => p.k), drawn.map((p) => p.value), plot.x, plot.y, { series: colour, radius: 3.5 })
+      dots(group, drawn.map((p) => p.k), drawn.map((p) => p.value), plot.x, plot.y, { method, radius: 3.5 })
         .attr("data-points", method);
     }
+    keyBox.replaceChildren();
+    key(keyBox, methods.filter((m) => state.shown.has(m)).map((m) => ({ method: m, stroke: METHODS[m].stroke, label: METHODS[m].name })));
     drawTable(quantity);
     const visible = methods.filter((m) => state.shown.has(m)).map((m) => METHODS[m].name);
     readout.set(
@@ -213,35 +218,39 @@ async function build(element, params, runtime, { interactive }) {
     element.dataset.quantity = state.quantity;
   }
 
-  /** The numbers behind the points, as stored, for the methods shown (plain DOM calls: the
-   *  build's linkedom has no table helpers such as insertRow). */
+  /** The numbers behind the points, k down and the shown methods across, two decimals (plain
+   *  DOM calls: the build's linkedom has no table helpers such as insertRow). */
   function drawTable(quantity) {
-    const make = (tag, parent, text, style = {}) => {
+    const make = (tag, parent, text, className) => {
       const node = document.createElement(tag);
       if (text !== undefined) node.textContent = text;
-      Object.assign(node.style, style);
+      if (className) node.className = className;
       parent.append(node);
       return node;
     };
-    const cellStyle = (align) => ({ padding: "0.1rem 0.5rem", textAlign: align, whiteSpace: "nowrap" });
+    const shown = methods.filter((m) => state.shown.has(m));
     table.replaceChildren();
-    make("caption", table, `${quantity.label}, ${quantity.unit}${quantity.spread ? " (median; first and third quartile)" : ""}`,
-      { textAlign: "left", padding: "0.2rem 0" });
+    make("caption", table, `${quantity.label}, ${quantity.unit}${quantity.spread ? " (median; first and third quartile below)" : ""}`);
     const head = make("tr", make("thead", table));
-    make("th", head, "method", cellStyle("left")).setAttribute("scope", "col");
-    for (const k of steps) make("th", head, `k = ${k}`, cellStyle("right")).setAttribute("scope", "col");
+    make("th", head, "k").setAttribute("scope", "col");
+    for (const method of shown) {
+      const th = make("th", head, METHODS[method].name, "numeric");
+      th.setAttribute("scope", "col");
+      th.dataset.method = method;
+    }
     const body = make("tbody", table);
-    for (const method of methods.filter((m) => state.shown.has(m))) {
+    const byMethod = new Map(shown.map((m) => [m, new Map(series(cost, m, quantity).map((p) => [p.k, p]))]));
+    for (const k of steps) {
       const row = make("tr", body);
-      row.dataset.method = method;
-      make("th", row, METHODS[method].name, cellStyle("left")).setAttribute("scope", "row");
-      const byK = new Map(series(cost, method, quantity).map((p) => [p.k, p]));
-      for (const k of steps) {
-        const p = byK.get(k);
-        const td = make("td", row, undefined, cellStyle("right"));
-        make("span", td, p ? String(p.value) : "–", { display: "block" });
+      row.dataset.k = String(k);
+      make("th", row, String(k)).setAttribute("scope", "row");
+      for (const method of shown) {
+        const p = byMethod.get(method).get(k);
+        const td = make("td", row, undefined, "numeric");
+        td.dataset.method = method;
+        make("span", td, p ? two(p.value) : "–", "figure-cost-value");
         // The quartiles on a line of their own, smaller, so that the columns stay narrow.
-        if (p && quantity.spread) make("span", td, `${p.low}–${p.high}`, { display: "block", fontSize: "0.75rem" });
+        if (p && quantity.spread) make("span", td, `${two(p.low)}–${two(p.high)}`, "figure-cost-spread");
       }
     }
   }

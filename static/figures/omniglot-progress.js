@@ -13,6 +13,10 @@
 //     only in the page, never in the static picture, and updated on the window's storage event.
 // Nothing is computed here: the figure draws numbers that were reported or measured.
 //
+// The years of the published points fill the plot; our classifier and the reader's score, which
+// are not results of a year, sit in a strip of their own at the right, so that no width is spent on
+// the years between.
+//
 // Keyboard: the 5-way / 20-way switch is a pair of native radio buttons; every point is focusable
 // (Tab, or the arrow keys from one point to the next) and shows its method, year, accuracy and
 // source in the readout; hovering a point does the same.
@@ -21,19 +25,23 @@
 //
 // mount() and picture() are one function: the static picture is the first frame without controls.
 
-import { axes, createPlot, fmt, legend, seriesColor } from "./lib/plot.js";
+import { METHODS } from "./lib/palette.js";
+import { axes, createPlot, fmt, key, seriesColor } from "./lib/plot.js";
 import { FAMILIES, HUMAN, OUR_YEAR, RESULTS } from "./omniglot-progress/results.js";
 import { SCORES_KEY, readScores } from "./lib/game-scores.js";
 
 const DEFAULTS = { ways: "20", game: "../introduction/#few-shot-game" };
 const MODES = ["5", "20"];
 const STORAGE_PREFIX = "maml-article:"; // storage.js's prefix: the key a storage event carries
-const OURS = { series: 4, name: "Our MAML classifier" };
-const READER = { series: 6, name: "You, in the game" };
-const WIDTH = 640;
-const HEIGHT = 340;
-const X_DOMAIN = [2014.4, 2026.6];
-const X_TICKS = [2015, 2016, 2017, 2018, 2020, 2022, 2024, 2026];
+// Our classifier is a MAML model: the method's colour. The reader is the page's text colour.
+const OURS = { method: "maml", color: METHODS.maml.color, name: "Our MAML classifier", tick: "Ours" };
+const READER = { color: "var(--fig-fg)", name: "You, in the game", tick: "You" };
+const WIDTH = 560;
+const HEIGHT = 320;
+const X_DOMAIN = [2014.5, 2018.5];
+const X_TICKS = [2015, 2016, 2017, 2018];
+/** The strip at the right for our classifier and the reader: its gap from the plot and width. */
+const STRIP = { gap: 14, width: 100 };
 /** Points of one year sit side by side, this far apart (in years), so that none hides another. */
 const SPREAD = 0.28;
 
@@ -123,11 +131,11 @@ async function build(element, params, runtime, { interactive }) {
   };
 
   element.replaceChildren();
-  const controls = interactive ? make("fieldset", element, { className: "figure-controls omniglot-progress-switch" }) : null;
+  const controls = interactive ? make("fieldset", element, { className: "omniglot-progress-switch" }) : null;
   const plot = createPlot({
     width: WIDTH,
     height: HEIGHT,
-    margin: { top: 14, right: 16, bottom: 40, left: 52 },
+    margin: { top: 14, right: 12 + STRIP.gap + STRIP.width, bottom: 48, left: 56 },
     x: X_DOMAIN,
     label: "Reported one-shot accuracy on Omniglot against the year it was reported",
     role: interactive ? "group" : "img",
@@ -135,32 +143,27 @@ async function build(element, params, runtime, { interactive }) {
   plot.x.tickFormat = () => String; // years, not "2,015"
   element.append(plot.svg);
   const marks = plot.layer("marks");
-  const legendLayer = plot.layer("legend");
+  const strip = { left: plot.inner.right + STRIP.gap, right: plot.inner.right + STRIP.gap + STRIP.width };
+  /** Where our classifier's and the reader's marks sit in the strip. */
+  const stripX = { ours: strip.left + STRIP.width * 0.27, reader: strip.left + STRIP.width * 0.75 };
+  const keyBox = make("div", element, { className: "omniglot-progress-key" });
   const readout = make("p", element, {
-    className: "figure-status figure-readout",
-    style: { margin: "0.3rem 0", fontFamily: "var(--font-ui)", fontSize: "0.9rem", minHeight: "1.4em" },
+    className: "figure-status figure-readout omniglot-progress-readout",
     attrs: interactive ? { role: "status", "aria-live": "polite" } : {},
   });
-  const gameNote = interactive ? make("p", element, {
-    className: "omniglot-progress-game",
-    style: { margin: "0.3rem 0", fontFamily: "var(--font-ui)", fontSize: "0.9rem" },
-  }) : null;
+  const gameNote = interactive ? make("p", element, { className: "omniglot-progress-game" }) : null;
   const tableBox = make("div", element, {
     className: "omniglot-progress-numbers",
-    style: { overflowX: "auto", maxWidth: "100%" },
     attrs: { tabindex: "0", role: "region", "aria-label": "Numbers and sources of the Omniglot plot" },
   });
-  const table = make("table", tableBox, {
-    className: "readout omniglot-progress-table",
-    style: { fontFamily: "var(--font-ui)", fontSize: "0.85rem", fontVariantNumeric: "tabular-nums", borderCollapse: "collapse" },
-  });
+  const table = make("table", tableBox, { className: "readout omniglot-progress-table" });
 
   function allPoints() {
     const points = publishedPoints(state.ways);
     const ours = ourResult(manifest, state.ways);
-    if (ours) points.push({ kind: "ours", id: "ours", method: OURS.name, year: OUR_YEAR, x: OUR_YEAR - 0.15, series: OURS.series, ...ours });
+    if (ours) points.push({ kind: "ours", id: "ours", method: OURS.name, year: OUR_YEAR, px: stripX.ours, color: OURS.color, ...ours });
     const reader = interactive ? readerResult(state.game, state.ways) : null;
-    if (reader) points.push({ kind: "reader", id: "reader", method: READER.name, year: OUR_YEAR, x: OUR_YEAR + 0.15, series: READER.series, ...reader });
+    if (reader) points.push({ kind: "reader", id: "reader", method: READER.name, year: OUR_YEAR, px: stripX.reader, color: READER.color, ...reader });
     return points;
   }
 
@@ -175,9 +178,9 @@ async function build(element, params, runtime, { interactive }) {
     const low = Math.min(80, 5 * Math.floor((Math.min(...lows) - 1) / 5));
     plot.y.domain([Math.max(0, low), 100]);
     plot.root.selectAll(".fig-axes").remove();
-    axes(plot, { xlabel: "year reported", ylabel: `${ways}-way 1-shot accuracy (%)`, xticks: X_TICKS, yticks: 5 });
+    axes(plot, { xlabel: "year reported", ylabel: `${ways}-way accuracy (%)`, xticks: X_TICKS, yticks: 5 });
+    drawStrip(points);
     marks.selectAll("*").remove();
-    legendLayer.selectAll("*").remove();
     const { left, right } = plot.inner;
 
     if (human) {
@@ -185,36 +188,33 @@ async function build(element, params, runtime, { interactive }) {
       const line = marks.append("g").attr("data-human", ways);
       line.append("line").attr("x1", left).attr("x2", right).attr("y1", y).attr("y2", y)
         .attr("class", "fig-dashed").attr("stroke-width", 1.5).style("stroke", "var(--fig-fg)");
-      // Labelled at the right, over the years no published point occupies.
-      line.append("text").attr("class", "fig-text").attr("x", right - 6).attr("y", fmt(plot.y(human.accuracy) - 5))
-        .attr("text-anchor", "end").style("fill", "var(--fig-fg)")
-        .text(`People: ${percent(human.accuracy)} (${HUMAN.cite}, ${human.table})`);
+      // Labelled at the left, above the line, where no published point lies (the key cites it).
+      line.append("text").attr("class", "fig-text").attr("x", left + 6).attr("y", fmt(plot.y(human.accuracy) - 5))
+        .style("fill", "var(--fig-fg)").text(`People: ${percent(human.accuracy)}`);
     }
 
     state.points = points;
     const nodes = [];
     for (const [index, point] of points.entries()) {
-      const cx = plot.x(point.x);
+      const cx = point.px ?? plot.x(point.x);
+      const colour = point.color ?? seriesColor(point.series);
       const cy = plot.y(point.accuracy);
       const g = marks.append("g").attr("class", "omniglot-progress-point").attr("data-point", point.id)
         .attr("data-kind", point.kind);
       if (point.ci95) {
         g.append("line").attr("x1", fmt(cx)).attr("x2", fmt(cx))
           .attr("y1", fmt(plot.y(point.accuracy - point.ci95))).attr("y2", fmt(plot.y(Math.min(100, point.accuracy + point.ci95))))
-          .attr("stroke-width", 1.5).style("stroke", seriesColor(point.series));
+          .attr("stroke-width", 1.5).style("stroke", colour);
       }
       if (point.kind === "published") {
-        g.append("circle").attr("cx", fmt(cx)).attr("cy", fmt(cy)).attr("r", 5).style("fill", seriesColor(point.series));
+        g.append("circle").attr("cx", fmt(cx)).attr("cy", fmt(cy)).attr("r", 5).style("fill", colour);
       } else {
-        // Ours and the reader's: diamonds, so that they stand apart from the published circles.
+        // Ours and the reader's: diamonds, so that they stand apart from the published circles;
+        // the strip's tick labels name them.
         const r = 7;
+        g.attr("data-method", point.kind === "ours" ? OURS.method : null);
         g.append("path").attr("d", `M${fmt(cx)},${fmt(cy - r)}L${fmt(cx + r)},${fmt(cy)}L${fmt(cx)},${fmt(cy + r)}L${fmt(cx - r)},${fmt(cy)}Z`)
-          .style("fill", seriesColor(point.series)).style("stroke", "var(--fig-bg)").attr("stroke-width", 1.5);
-        // Labels to the left ("Ours") and above ("You"): the plot ends at the right of both.
-        const reader = point.kind === "reader";
-        g.append("text").attr("class", "fig-text").attr("x", fmt(reader ? cx + r : cx - 10))
-          .attr("y", fmt(reader ? cy - 10 : cy + 4)).attr("text-anchor", "end")
-          .text(reader ? `You (${point.played})` : "Ours");
+          .style("fill", colour).style("stroke", "var(--fig-bg)").attr("stroke-width", 1.5);
       }
       if (interactive) {
         // The focus ring, hidden until focus (the static picture has none).
@@ -246,9 +246,11 @@ async function build(element, params, runtime, { interactive }) {
 
     const families = Object.values(FAMILIES).filter((f) => points.some((p) => p.series === f.series && p.kind === "published"));
     const entries = families.map((f) => ({ label: f.name, series: f.series, marker: "dot" }));
-    if (points.some((p) => p.kind === "ours")) entries.push({ label: OURS.name, series: OURS.series, marker: "dot" });
-    if (points.some((p) => p.kind === "reader")) entries.push({ label: READER.name, series: READER.series, marker: "dot" });
-    legend(plot, entries, { parent: legendLayer, x: plot.inner.left + 300, y: plot.inner.bottom - 16 * entries.length + 4 });
+    if (points.some((p) => p.kind === "ours")) entries.push({ label: OURS.name, method: OURS.method, marker: "dot" });
+    if (points.some((p) => p.kind === "reader")) entries.push({ label: READER.name, color: READER.color, marker: "dot" });
+    if (human) entries.push({ label: `People (${HUMAN.cite}): ${percent(human.accuracy)}`, color: "var(--fig-fg)", stroke: "dashed" });
+    keyBox.replaceChildren();
+    key(keyBox, entries);
 
     drawTable(points, human);
     if (gameNote) drawGameNote(points);
@@ -259,20 +261,38 @@ async function build(element, params, runtime, { interactive }) {
     element.dataset.ways = ways;
   }
 
+  /** The strip's frame, its grid lines at the y ticks, and the names of its marks under it. */
+  function drawStrip(points) {
+    const { top, bottom } = plot.inner;
+    const g = plot.root.insert("g", ":first-child").attr("class", "fig-axes omniglot-progress-strip").attr("aria-hidden", "true");
+    const grid = g.append("g").attr("class", "fig-grid").attr("stroke-width", 1);
+    for (const t of plot.y.ticks(5)) {
+      grid.append("line").attr("x1", strip.left).attr("x2", strip.right).attr("y1", fmt(plot.y(t))).attr("y2", fmt(plot.y(t)));
+    }
+    g.append("rect").attr("class", "fig-axis").attr("x", strip.left).attr("y", top)
+      .attr("width", STRIP.width).attr("height", bottom - top).attr("fill", "none");
+    // Placed as d3-axis places the year labels, so that they line up at any text size.
+    const labels = g.append("g").attr("class", "fig-text").style("fill", "var(--fig-axis)");
+    for (const [kind, spec] of [["ours", OURS], ["reader", READER]]) {
+      if (!points.some((p) => p.kind === kind)) continue;
+      labels.append("text").attr("x", fmt(stripX[kind])).attr("y", bottom + 8).attr("dy", "0.71em")
+        .attr("text-anchor", "middle").text(spec.tick);
+    }
+  }
+
   /** The numbers and their sources, for the mode shown (plain DOM calls: linkedom has no insertRow). */
   function drawTable(points, human) {
-    const cell = (align) => ({ padding: "0.1rem 0.5rem", textAlign: align, whiteSpace: "nowrap" });
+    const COLUMNS = ["method", "year", "accuracy", "source"];
+    const CLASSES = { year: "numeric", accuracy: "numeric", source: "source" };
     table.replaceChildren();
-    make("caption", table, { text: `${state.ways}-way 1-shot accuracy on Omniglot, as reported`, style: { textAlign: "left", padding: "0.2rem 0" } });
+    make("caption", table, { text: `${state.ways}-way 1-shot accuracy on Omniglot, as reported` });
     const head = make("tr", make("thead", table));
-    for (const [label, align] of [["method", "left"], ["year", "right"], ["accuracy", "right"], ["source", "left"]]) {
-      make("th", head, { text: label, style: cell(align), attrs: { scope: "col" } });
-    }
+    for (const label of COLUMNS) make("th", head, { text: label, className: CLASSES[label], attrs: { scope: "col" } });
     const body = make("tbody", table);
     const row = (id, cells) => {
       const tr = make("tr", body);
       tr.dataset.point = id;
-      cells.forEach(([text, align], i) => make(i === 0 ? "th" : "td", tr, { text, style: cell(align), attrs: i === 0 ? { scope: "row" } : {} }));
+      cells.forEach(([text], i) => make(i === 0 ? "th" : "td", tr, { text, className: CLASSES[COLUMNS[i]], attrs: i === 0 ? { scope: "row" } : {} }));
     };
     for (const p of points) {
       if (p.kind === "published") {
@@ -301,10 +321,12 @@ async function build(element, params, runtime, { interactive }) {
   if (interactive) {
     radioGroups += 1;
     const name = `omniglot-progress-ways-${radioGroups}`;
-    Object.assign(controls.style, { display: "flex", flexWrap: "wrap", alignItems: "center", gap: "0.5rem 1.2rem", margin: "0.6rem 0", border: "0", padding: "0", fontFamily: "var(--font-ui)", fontSize: "0.9rem" });
-    make("legend", controls, { text: "Task", style: { float: "left", padding: "0", marginRight: "0.6rem" } });
+    // A block fieldset whose legend floats beside an inner flex row (a flex fieldset puts a floated
+    // legend on a line of its own in WebKit).
+    make("legend", controls, { text: "Task" });
+    const choices = make("div", controls, { className: "omniglot-progress-choices" });
     for (const ways of MODES) {
-      const wrap = make("span", controls, { style: { display: "inline-flex", alignItems: "center", gap: "0.35rem" } });
+      const wrap = make("span", choices, { className: "omniglot-progress-choice" });
       const id = `${name}-${ways}`;
       const input = make("input", wrap, { attrs: { type: "radio", name, id, value: ways } });
       input.checked = ways === state.ways;

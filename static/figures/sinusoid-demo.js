@@ -4,7 +4,8 @@
 //
 // params: {graph = "sinusoid_predict", model = "maml", amplitude = 2, phase = 0.5}
 
-import { axes, createPlot, curve, legend } from "./lib/plot.js";
+import { isMethod, METHODS } from "./lib/palette.js";
+import { axes, createPlot, curve, key } from "./lib/plot.js";
 
 const X_RANGE = [-5, 5];
 const Y_RANGE = [-5.5, 5.5];
@@ -25,7 +26,9 @@ async function compute(params, runtime) {
   const output = session.outputNames[0];
   const prediction = outputs[output];
   const target = xs.map((x) => amplitude * Math.sin(x + phase));
-  return { graph, model, amplitude, phase, output, xs, prediction, target };
+  // The prediction takes its method's colour; a model of no method (the untrained demo) the text's.
+  const method = (await runtime.manifest()).models?.[model]?.method;
+  return { graph, model, method: isMethod(method) ? method : null, amplitude, phase, output, xs, prediction, target };
 }
 
 function draw(element, state) {
@@ -36,13 +39,16 @@ function draw(element, state) {
   });
   axes(plot, { xlabel: "x", ylabel: "y" });
   const curves = plot.layer("curves");
-  curve(curves, plot.x, plot.y, { series: 2, dashed: true, className: "target" }).set(state.xs, state.target);
-  curve(curves, plot.x, plot.y, { series: 1, className: "prediction" }).set(state.xs, state.prediction);
-  legend(plot, [
-    { label: `A sin(x + φ), A = ${state.amplitude}, φ = ${state.phase}`, series: 2, dashed: true },
-    { label: `${state.model} model, before fine-tuning`, series: 1 },
+  const prediction = state.method ? { method: state.method } : { color: "var(--fig-fg)" };
+  curve(curves, plot.x, plot.y, { role: "trueCurve", stroke: "dashed", className: "target" }).set(state.xs, state.target);
+  curve(curves, plot.x, plot.y, { ...prediction, className: "prediction" }).set(state.xs, state.prediction);
+  const name = state.method ? METHODS[state.method].label : state.model;
+  element.replaceChildren();
+  key(element, [
+    { role: "trueCurve", stroke: "dashed", label: `A sin(x + φ), A = ${state.amplitude}, φ = ${state.phase}` },
+    { ...prediction, label: `${name} model, before fine-tuning` },
   ]);
-  element.replaceChildren(plot.svg);
+  element.append(plot.svg);
 }
 
 /** The static picture: the figure as it first appears. */

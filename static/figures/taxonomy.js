@@ -10,6 +10,11 @@
 // (click, Enter or Space) goes there: the location hash changes and the heading takes the focus.
 // The arrow keys, Home and End move between the methods.
 //
+// On a narrow screen (static/css/figures/overview.css) the two sets give way to a stacked list of
+// the same families and methods in HTML, grouped by where they sit (few-shot learning only, both,
+// meta-learning only), whose methods are links that behave as the drawing's do. Both are in the
+// page; the stylesheet shows one.
+//
 // params: {targets: {family key: id of the section's heading}}; a family without a target, or
 // whose target is not on the page, is drawn but leads nowhere.
 //
@@ -20,28 +25,36 @@ import { createPlot, fmt, seriesColor } from "./lib/plot.js";
 const WIDTH = 660;
 const HEIGHT = 400;
 const TARGET_CLASS = "taxonomy-target";
-/** Width of a 12 px label per character, roughly (the build has no text metrics). */
-const CHAR_WIDTH = 6.4;
+/** Width per character of a 12 px label on a desktop, in user units, roughly (the build has no
+ *  text metrics): the width of a method's focus ring. */
+const CHAR_WIDTH = 5.6;
 
 const SETS = [
   { key: "few-shot", label: "Few-shot learning", cx: 235, cy: 205, rx: 215, ry: 180, series: 1, title: [110, 96] },
   { key: "meta", label: "Meta-learning", cx: 425, cy: 205, rx: 215, ry: 180, series: 2, title: [550, 96] },
 ];
 
-// Families, where they sit (x of their centre line, y of their heading) and their methods.
+// Families, where they sit (x of their left edge, y of their heading) and their methods: one
+// left-aligned column each, since the build cannot measure text to centre it.
 const FAMILIES = [
-  { key: "baselines", label: "Without meta-learning", series: 5, x: 115, y: 160,
+  { key: "baselines", label: "Without meta-learning", region: "few-shot", series: 5, x: 48, y: 160,
     methods: ["Pretrain, then fine-tune", "Linear probe on features"] },
-  { key: "metric", label: "Metric-based", series: 1, x: 330, y: 108,
+  { key: "metric", label: "Metric-based", region: "both", series: 1, x: 262, y: 108,
     methods: ["Siamese networks", "Matching networks", "Prototypical networks"] },
-  { key: "model", label: "Model-based", series: 2, x: 330, y: 194,
+  { key: "model", label: "Model-based", region: "both", series: 2, x: 262, y: 194,
     methods: ["Memory-augmented networks", "Meta networks"] },
-  { key: "optimisation", label: "Optimisation-based", series: 3, x: 330, y: 260,
+  { key: "optimisation", label: "Optimisation-based", region: "both", series: 3, x: 262, y: 260,
     methods: ["Meta-learner LSTM", "MAML"] },
-  { key: "general", label: "Beyond few-shot tasks", series: 4, x: 548, y: 160,
+  { key: "general", label: "Beyond few-shot tasks", region: "meta", series: 4, x: 492, y: 160,
     methods: ["Learned optimisers", "Early learning to learn"], target: "optimisation" },
 ];
 const LINE = 20;
+/** The stacked list's groups, in the drawing's left-to-right order. */
+const REGIONS = [
+  { key: "few-shot", label: "Few-shot learning only" },
+  { key: "both", label: "Few-shot learning and meta-learning" },
+  { key: "meta", label: "Meta-learning only" },
+];
 
 /** Each method with its family, position and the family key whose section it leads to. */
 function methods() {
@@ -69,6 +82,47 @@ function sectionOf(target, figure) {
   return parts;
 }
 
+/**
+ * The same families and methods as a stacked HTML list, grouped by region, for narrow screens.
+ * In the page each method is a link to its section; in the static picture, plain text.
+ * Returns the methods as items {name, family, target, node} in the drawing's order.
+ */
+function stackedList(element, targets, { interactive }) {
+  const list = document.createElement("div");
+  list.className = "taxonomy-list";
+  const items = [];
+  for (const region of REGIONS) {
+    const title = document.createElement("p");
+    title.className = "taxonomy-region";
+    title.textContent = region.label;
+    const families = document.createElement("ul");
+    for (const family of FAMILIES.filter((f) => f.region === region.key)) {
+      const entry = document.createElement("li");
+      entry.dataset.family = family.key;
+      const name = document.createElement("span");
+      name.className = "taxonomy-family";
+      name.style.setProperty("--taxonomy-dot", seriesColor(family.series));
+      name.textContent = family.label;
+      const names = document.createElement("ul");
+      for (const method of methods().filter((m) => m.family === family)) {
+        const row = document.createElement("li");
+        const id = targets[method.target];
+        const node = document.createElement(interactive && id ? "a" : "span");
+        if (interactive && id) node.setAttribute("href", `#${id}`);
+        node.textContent = method.name;
+        row.append(node);
+        names.append(row);
+        items.push({ ...method, node });
+      }
+      entry.append(name, names);
+      families.append(entry);
+    }
+    list.append(title, families);
+  }
+  element.append(list);
+  return items;
+}
+
 /** The static picture: the figure's first frame, drawn by the same code as the page's. */
 export async function picture(element, params) {
   build(element, params, { interactive: false });
@@ -88,34 +142,38 @@ function build(element, params, { interactive }) {
     label: "Few-shot learning and meta-learning as overlapping sets, with the families of methods in each",
     role: interactive ? "group" : "img",
   });
-  element.append(plot.svg);
+  const drawing = document.createElement("div");
+  drawing.className = "taxonomy-drawing";
+  drawing.append(plot.svg);
+  element.append(drawing);
   const sets = plot.layer("sets").attr("aria-hidden", "true");
   for (const set of SETS) {
     sets.append("ellipse").attr("cx", set.cx).attr("cy", set.cy).attr("rx", set.rx).attr("ry", set.ry)
       .attr("data-set", set.key).attr("stroke-width", 1.5)
       .style("fill", seriesColor(set.series)).style("fill-opacity", "0.07").style("stroke", seriesColor(set.series));
     sets.append("text").attr("class", "fig-text").attr("x", set.title[0]).attr("y", set.title[1])
-      .attr("text-anchor", "middle").style("font-size", "15px").style("font-weight", "600").style("fill", "var(--fig-fg)")
+      .attr("text-anchor", "middle").style("--fig-text-px", "15px").style("font-weight", "600").style("fill", "var(--fig-fg)")
       .text(set.label);
   }
   const labels = plot.layer("families").attr("aria-hidden", "true");
   for (const family of FAMILIES) {
-    labels.append("text").attr("class", "fig-text").attr("x", family.x).attr("y", family.y).attr("text-anchor", "middle")
+    labels.append("text").attr("class", "fig-text").attr("x", family.x).attr("y", family.y)
       .style("font-weight", "600").style("fill", "var(--fig-fg)").text(family.label);
   }
   const layer = plot.layer("methods");
-  const items = methods().map((method) => {
-    const width = method.name.length * CHAR_WIDTH + 18;
+  const drawn = methods().map((method) => {
+    const width = method.name.length * CHAR_WIDTH + 20;
     const g = layer.append("g").attr("class", "taxonomy-method").attr("data-family", method.family.key)
       .attr("data-target-key", method.target);
-    const box = g.append("rect").attr("class", "taxonomy-method-box").attr("x", fmt(method.x - width / 2)).attr("y", method.y - 13)
+    const box = g.append("rect").attr("class", "taxonomy-method-box").attr("x", fmt(method.x - 2)).attr("y", method.y - 13)
       .attr("width", fmt(width)).attr("height", 18).attr("rx", 4).style("fill", "transparent");
-    g.append("circle").attr("cx", fmt(method.x - width / 2 + 7)).attr("cy", method.y - 4).attr("r", 3.5)
+    g.append("circle").attr("cx", fmt(method.x + 5)).attr("cy", method.y - 4).attr("r", 3.5)
       .style("fill", seriesColor(method.family.series));
-    g.append("text").attr("class", "fig-text").attr("x", fmt(method.x - width / 2 + 15)).attr("y", method.y)
+    g.append("text").attr("class", "fig-text").attr("x", fmt(method.x + 13)).attr("y", method.y)
       .style("fill", "var(--fig-fg)").text(method.name);
-    return { ...method, g, box };
+    return { ...method, node: g.node(), box };
   });
+  const listed = stackedList(element, targets, { interactive });
   if (!interactive) return null;
 
   const figure = element.closest("figure") ?? element;
@@ -144,47 +202,62 @@ function build(element, params, { interactive }) {
     target.focus({ preventScroll: true });
   };
 
-  for (const [index, item] of items.entries()) {
-    const id = targets[item.target];
-    const heading = id ? document.getElementById(id) : null;
-    const where = heading ? `: go to “${heading.textContent.trim()}”` : "";
-    item.g.attr("tabindex", 0).attr("role", "link").attr("aria-label", `${item.name} (${item.family.label.toLowerCase()})${where}`)
-      .attr("data-target", id ?? null).style("cursor", heading ? "pointer" : null).style("outline", "none");
-    item.g.on("mouseenter", () => mark(item));
-    item.g.on("mouseleave", () => {
-      // Back to the focused method's section, if a method has the focus.
-      const focused = items.find((other) => other.g.node() === document.activeElement);
-      if (focused) mark(focused);
-      else unmark();
-    });
-    item.g.on("focus", () => {
-      item.box.style("stroke", "var(--focus)").style("stroke-width", "2");
-      mark(item);
-    });
-    item.g.on("blur", () => {
-      item.box.style("stroke", null).style("stroke-width", null);
-      unmark();
-    });
-    item.g.on("click", () => go(item));
-    item.g.on("keydown", (event) => {
-      const moves = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1 };
-      if (event.key === "Enter" || event.key === " ") {
-        go(item);
-      } else if (event.key in moves) {
-        items[(index + moves[event.key] + items.length) % items.length].g.node().focus();
-      } else if (event.key === "Home" || event.key === "End") {
-        items[event.key === "Home" ? 0 : items.length - 1].g.node().focus();
-      } else {
-        return;
+  /** Hover, focus, activation and arrow keys for one way of showing the methods. */
+  const bind = (items, { svg }) => {
+    for (const [index, item] of items.entries()) {
+      const id = targets[item.target];
+      const heading = id ? document.getElementById(id) : null;
+      const where = heading ? `: go to “${heading.textContent.trim()}”` : "";
+      const node = item.node;
+      node.setAttribute("aria-label", `${item.name} (${item.family.label.toLowerCase()})${where}`);
+      if (id) node.dataset.target = id;
+      if (svg) {
+        node.setAttribute("tabindex", "0");
+        node.setAttribute("role", "link");
+        node.style.outline = "none";
+        if (heading) node.style.cursor = "pointer";
       }
-      event.preventDefault();
-    });
-  }
+      node.addEventListener("mouseenter", () => mark(item));
+      node.addEventListener("mouseleave", () => {
+        // Back to the focused method's section, if a method has the focus.
+        const focused = items.find((other) => other.node === document.activeElement);
+        if (focused) mark(focused);
+        else unmark();
+      });
+      node.addEventListener("focus", () => {
+        item.box?.style("stroke", "var(--focus)").style("stroke-width", "2");
+        mark(item);
+      });
+      node.addEventListener("blur", () => {
+        item.box?.style("stroke", null).style("stroke-width", null);
+        unmark();
+      });
+      node.addEventListener("click", (event) => {
+        event.preventDefault();
+        go(item);
+      });
+      node.addEventListener("keydown", (event) => {
+        const moves = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1 };
+        if ((svg && event.key === "Enter") || event.key === " ") {
+          go(item);
+        } else if (event.key in moves) {
+          items[(index + moves[event.key] + items.length) % items.length].node.focus();
+        } else if (event.key === "Home" || event.key === "End") {
+          items[event.key === "Home" ? 0 : items.length - 1].node.focus();
+        } else {
+          return;
+        }
+        event.preventDefault();
+      });
+    }
+  };
+  bind(drawn, { svg: true });
+  bind(listed, { svg: false });
 
   const api = {
     /** For tests: the methods, where they lead, and what is marked now. */
     inspect: () => ({
-      methods: items.map((item) => ({ name: item.name, family: item.family.key, target: targets[item.target] ?? null })),
+      methods: drawn.map((item) => ({ name: item.name, family: item.family.key, target: targets[item.target] ?? null })),
       marked: marked.map((node) => node.id || node.tagName.toLowerCase()),
     }),
     idle: () => Promise.resolve(),

@@ -345,13 +345,17 @@ def _check_cost_plot(figure, site_dir: Path, state: dict) -> None:
         for (k, v), (cx, cy) in zip(expected, circles[method]):
             assert abs(cx - _log_position(k, state["xDomain"], inner["left"], inner["right"])) < USER_UNIT_TOLERANCE
             assert abs(cy - _log_position(v, state["yDomain"], inner["bottom"], inner["top"])) < USER_UNIT_TOLERANCE
-    # The table: one row per shown method, the stored numbers as stored.
+    # The table: one row per k, one column per shown method, the stored numbers to two decimals.
+    columns = figure.evaluate("""f => [...f.querySelectorAll('.figure-mount .figure-cost-table thead th[data-method]')]
+        .map((th) => th.dataset.method)""")
+    assert columns == methods
     rows = figure.evaluate("""f => [...f.querySelectorAll('.figure-mount .figure-cost-table tbody tr')]
-        .map((r) => [r.dataset.method, [...r.querySelectorAll('td')].map((td) => td.firstChild.textContent)])""")
-    assert [r[0] for r in rows] == methods
-    for method, cells in rows:
-        stored = cost["methods"][method]["steps"]
-        assert cells == [str(value(stored[str(k)])) if str(k) in stored else "–" for k in steps]
+        .map((r) => [Number(r.dataset.k), [...r.querySelectorAll('td')].map((td) => td.firstChild.textContent)])""")
+    assert [r[0] for r in rows] == steps
+    for k, cells in rows:
+        for method, cell in zip(methods, cells):
+            stored = cost["methods"][method]["steps"]
+            assert cell == (f"{value(stored[str(k)]):.2f}" if str(k) in stored else "–"), (method, k)
 
 
 def test_cost_first_frame_draws_the_files_numbers(page, server, site_dir, chapter_page):
@@ -403,7 +407,7 @@ def test_cost_switches_between_time_and_memory(page, server, site_dir, chapter_p
 def test_cost_methods_on_and_off(page, server, site_dir, chapter_page):
     figure = mounted_figure(page, server, chapter_page, COST)
     before = _settle(figure)
-    box = figure.get_by_role("checkbox", name="MAML (second order)")
+    box = figure.get_by_role("checkbox", name="MAML", exact=True)
     box.click()
     state = _settle(figure)
     assert "maml" not in state["shown"] and len(state["shown"]) == 3

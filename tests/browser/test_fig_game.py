@@ -80,7 +80,7 @@ def test_click_answers_and_the_model_agrees_with_python(page, server, site_dir, 
     sure = round(100 * model["probabilities"][model["choice"]])
     assert f"{sure}% sure" in result
     assert figure.locator(".figure-mount .game-model-pick").inner_text() == f"model {sure}%"
-    assert "5-way: you 1 of 1 (100%)" in figure.locator(".figure-mount .game-score").inner_text()
+    assert "5-way · you: 1 of 1 (100%)" in figure.locator(".figure-mount .game-score").inner_text()
 
 
 def test_keyboard_switches_to_20_way_and_answers(page, server, site_dir, intro_page):
@@ -103,7 +103,7 @@ def test_keyboard_switches_to_20_way_and_answers(page, server, site_dir, intro_p
     page.keyboard.press("Enter")  # next trial
     _phase(page, "asking")
     assert _trial(figure) != trial
-    assert "20-way: you" in figure.locator(".figure-mount .game-score").inner_text()
+    assert "20-way · you:" in figure.locator(".figure-mount .game-score").inner_text()
 
 
 def test_dragging_the_query_onto_a_candidate_answers(page, server, intro_page):
@@ -141,10 +141,10 @@ def test_scores_survive_a_reload_and_reset(page, server, intro_page):
     assert stored["version"] == 1
     assert stored["modes"]["5"] == {"reader": {"correct": 0, "played": 1}, "model": {"correct": model_right, "played": 1}}
     figure = _open(page, server, intro_page)  # reload
-    assert "5-way: you 0 of 1 (0%)" in figure.locator(".figure-mount .game-score").inner_text()
+    assert "5-way · you: 0 of 1 (0%)" in figure.locator(".figure-mount .game-score").inner_text()
     assert _trial(figure) != first, "a returning reader gets the next trial"
     figure.locator(".figure-mount .game-reset").click()
-    assert "5-way: you none yet · model none yet" in figure.locator(".figure-mount .game-score").inner_text()
+    assert "5-way · you: no answers yet · model: no answers yet" in figure.locator(".figure-mount .game-score").inner_text()
     assert page.evaluate("localStorage.getItem('maml-article:few-shot-game')") is None
 
 
@@ -159,7 +159,7 @@ def test_the_game_plays_with_storage_blocked(new_page, server, intro_page):
         _answered(page, figure)
         figure.locator(".figure-mount .game-next").click()
         _phase(page, "asking")
-    assert "5-way: you 2 of 2 (100%)" in figure.locator(".figure-mount .game-score").inner_text()
+    assert "5-way · you: 2 of 2 (100%)" in figure.locator(".figure-mount .game-score").inner_text()
 
 
 # Records when the lazy loader (static/js/figures.js) starts the game: the moment its figure

@@ -47,8 +47,8 @@ export function resetScores(storage, modes) {
   return readScores(storage, modes);
 }
 
-/** "3 of 4 (75%)", or "none yet". */
+/** "3 of 4 (75%)", or "no answers yet". */
 export function describe(count) {
-  if (count.played === 0) return "none yet";
+  if (count.played === 0) return "no answers yet";
   return `${count.correct} of ${count.played} (${Math.round((100 * count.correct) / count.played)}%)`;
 }
