@@ -28,21 +28,10 @@ export function element(tag, props = {}, parent = null, style = {}) {
   return node;
 }
 
-/**
- * A row of controls under (or above) a plot. Applies the layout inline, because the site's
- * stylesheet belongs to another module and only styles the controls themselves.
- */
+/** A row of controls under (or above) a plot; its layout is the stylesheet's `.figure-controls`. */
 export function controlRow(parent, { className = "figure-controls" } = {}) {
   const row = element("div", { className }, parent);
-  Object.assign(row.style, {
-    display: "flex",
-    flexWrap: "wrap",
-    alignItems: "center",
-    gap: "0.5rem 1.2rem",
-    margin: "0.6rem 0",
-    fontFamily: "var(--font-ui)",
-    fontSize: "0.9rem",
-  });
+  if (!row.classList.contains("figure-controls")) row.classList.add("figure-controls");
   return row;
 }
 
@@ -54,11 +43,9 @@ export function controlRow(parent, { className = "figure-controls" } = {}) {
 export function slider(parent, { label, min, max, step = 1, value, format = String, onInput = () => {}, name } = {}) {
   const id = nextId("fig-slider");
   const wrap = element("span", { className: "figure-slider" }, parent);
-  Object.assign(wrap.style, { display: "inline-flex", alignItems: "center", gap: "0.4rem" });
   element("label", { for: id, text: label }, wrap);
   const input = element("input", { id, type: "range", min, max, step, value, name }, wrap);
   const output = element("output", { for: id, className: "readout" }, wrap);
-  output.style.minWidth = "3.5em";
   const show = () => {
     const text = format(Number(input.value));
     output.textContent = text;
@@ -99,7 +86,6 @@ export function button(parent, { label, onClick = () => {}, title, name } = {}) 
 export function select(parent, { label, options, value, onChange = () => {}, name } = {}) {
   const id = nextId("fig-select");
   const wrap = element("span", { className: "figure-select" }, parent);
-  Object.assign(wrap.style, { display: "inline-flex", alignItems: "center", gap: "0.4rem" });
   element("label", { for: id, text: label }, wrap);
   const node = element("select", { id, name }, wrap);
   for (const option of options) element("option", { value: option.value, text: option.label ?? option.value }, node);
@@ -120,7 +106,6 @@ export function select(parent, { label, options, value, onChange = () => {}, nam
 export function checkbox(parent, { label, checked = false, onChange = () => {}, name } = {}) {
   const id = nextId("fig-check");
   const wrap = element("span", { className: "figure-checkbox" }, parent);
-  Object.assign(wrap.style, { display: "inline-flex", alignItems: "center", gap: "0.35rem" });
   const input = element("input", { id, type: "checkbox", name }, wrap);
   input.checked = checked;
   element("label", { for: id, text: label }, wrap);
@@ -142,7 +127,7 @@ export function checkbox(parent, { label, checked = false, onChange = () => {}, 
  */
 export function statusLine(parent, { className = "figure-status", live = true } = {}) {
   const node = element("p", live ? { className, role: "status", "aria-live": "polite" } : { className }, parent);
-  Object.assign(node.style, { margin: "0.3rem 0", fontFamily: "var(--font-ui)", fontSize: "0.9rem", minHeight: "1.4em" });
+  if (!node.classList.contains("figure-status")) node.classList.add("figure-status");
   return {
     element: node,
     set(text) {
