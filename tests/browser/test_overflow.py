@@ -1,5 +1,5 @@
-"""Every equation whole: display maths, code and tables fit their box on a desktop, and on a phone
-whatever still scrolls sideways shows that it does.
+"""Every equation whole: display maths, code and tables fit their box on a desktop, on a phone
+whatever still scrolls sideways shows that it does, and inline maths sits at the text's size.
 
 A box is a display equation (`.katex-display`), a code block (`pre`) or a table's wrapper
 (`.table-wrap`), each of which scrolls sideways when its content is wider. With overlay
@@ -122,6 +122,17 @@ def test_what_scrolls_on_a_phone_shows_it(new_page, server, article_pages, schem
             hidden.append(f"{path}: the whole page scrolls sideways ({width[0]} px in {width[1]})")
     assert not hidden, f"at 390 px ({scheme}), {len(hidden)} of {scrolling} scrolling boxes:\n  " \
         + "\n  ".join(hidden)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_inline_maths_at_the_text_size(new_page, server, width):
+    """KaTeX's own 1.21em made inline maths 23 px in 19 px text; now within 0 to 6 % of it."""
+    page = new_page(viewport={"width": width, "height": 900})
+    page.goto(server.url("how-maml-works/"))
+    ratios = page.evaluate("""() => [...document.querySelectorAll('.page > p .katex')]
+        .map((k) => parseFloat(getComputedStyle(k).fontSize)
+                    / parseFloat(getComputedStyle(k.closest('p')).fontSize))""")
+    assert ratios and all(1.0 <= r <= 1.06 for r in ratios), sorted(set(ratios))
 
 
 def test_a_shadow_must_show_on_its_box():
