@@ -139,7 +139,7 @@ def test_without_javascript_the_picture_shows(new_page, demo):
     page.goto(demo.server.url(demo.page))
     figure = page.locator(DEMO_FIGURE).first
     figure.scroll_into_view_if_needed()
-    picture = figure.locator(".figure-fallback .figure-picture svg")
+    picture = figure.locator(".figure-fallback .figure-picture svg[role=img]")  # the plot, not its key's swatches
     assert picture.is_visible()
     assert picture.bounding_box()["height"] > 100, "fallback picture missing"
     assert figure.locator(".figure-picture path.prediction").get_attribute("d"), "no prediction drawn"
