@@ -29,7 +29,7 @@ from __future__ import annotations
 import torch
 from torch.func import grad, vjp, vmap
 
-from trainers.methods.imaml import conjugate_gradient
+from trainers.methods.imaml import conjugate_gradient, curvature_floor
 from trainers.onnx_export import GraphSpec
 from trainers.toys import BUMP_CENTRES, BUMP_WEIGHTS, bumps_loss
 
@@ -318,7 +318,9 @@ def cg_one(
     def apply_a(u: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {"phi": (1 + damping) * u["phi"] + hvp(u["phi"]) / lam}
 
-    solution, iterations, residual = conjugate_gradient(apply_a, {"phi": gradient}, CG_MAX_STEPS, tol)
+    solution, iterations, residual = conjugate_gradient(
+        apply_a, {"phi": gradient}, CG_MAX_STEPS, tol, curvature_floor(damping)
+    )
     return solution["phi"], iterations, residual
 
 
@@ -417,7 +419,7 @@ def graph_specs() -> list[GraphSpec]:
                 "Bumps toy, iMAML's implicit meta-gradient for each row: ((1 + damping) I + H/lam)^-1 grad L(phi)"
                 " (H the Hessian of L at phi) by the trainers' conjugate gradient on Hessian-vector products"
                 f" (trainers.methods.imaml.conjugate_gradient, at most {CG_MAX_STEPS} iterations, stopped once"
-                f" ||r|| <= tol ||grad L(phi)|| or on low curvature; a gradient shorter than {NO_GRADIENT:g} counts"
+                f" ||r|| <= tol ||grad L(phi)|| or on curvature below damping / 2; a gradient shorter than {NO_GRADIENT:g} counts"
                 " as zero), the iterations it took, its relative"
                 " residual, and theta - meta_step_size times the gradient (the arrow's tip)."
             ),

@@ -21,6 +21,7 @@ from torch.func import grad, hessian, vmap
 
 from trainers import bumps, toys
 from trainers.graphs import catalogue
+from trainers.methods.imaml import curvature_floor
 
 MODELS = Path(__file__).resolve().parents[2] / "static" / "models"
 LAMBDAS = toys.BUMP_LAMBDAS
@@ -184,14 +185,51 @@ def test_cg_matches_a_direct_solve(lam, damping):
         if converged[r]:
             direct = torch.linalg.solve(system, grad(loss)(phi[r]))
             torch.testing.assert_close(out["gradient"][r], direct, rtol=1e-8, atol=1e-10)
-        else:  # stopped on low curvature, which only a nearly singular system has
-            assert torch.linalg.eigvalsh(system).min() < 0.5
+        else:  # stopped on low curvature, which only a system curving less than the floor has
+            assert torch.linalg.eigvalsh(system).min() <= curvature_floor(damping) + 1e-12
     assert (out["iterations"] < bumps.CG_MAX_STEPS).all(), "CG should stop before its cap"
     torch.testing.assert_close(out["theta_next"], theta - 0.5 * out["gradient"])
     # Undamped, CG and the direct 2x2 solve of the exact graph agree.
     if damping == 0.0:
         exact = bumps.implicit_gradient_exact(_gradient_inputs(theta, phi, centres, lam))
         torch.testing.assert_close(out["gradient"][converged], exact["gradient"][converged], rtol=1e-8, atol=1e-10)
+
+
+FIGURE_GRID = 41  # imaml-implicit-gradient's grid (content/figures.yaml)
+FIGURE_TOL = 1e-3  # its CG tolerance
+
+
+@pytest.mark.parametrize("damping", [0.1, 1.0])  # the figure's default and the top of its slider
+def test_committed_cg_is_within_the_damping_bias_over_the_figures_grid(damping):
+    """At every theta of the figure's 41 x 41 grid, both tasks and every lambda of its slider, the
+    committed CG graph stops on its tolerance (the damped operator is positive definite at phi*,
+    so a curvature stop would cut off a well-posed solve) and its arrow differs from the exact,
+    undamped one by no more than the damping itself moves the solution: |g_cg - g_exact| <=
+    |g_damped - g_exact| + what the tolerance allows, g_damped the damped system solved directly
+    in float64."""
+    sessions = {name: _session(name) for name in ("bumps_inner_solve", "bumps_implicit_cg", "bumps_implicit_exact")}
+    theta, centres = (t.numpy() for t in _rows(FIGURE_GRID))
+    for lam in LAMBDAS:
+        base = {"theta": theta, "centres": centres, "weights": WEIGHTS.numpy(), "lam": _f32(lam)}
+        phi, _, _ = sessions["bumps_inner_solve"].run(None, base)
+        feeds = {**base, "phi": phi, "meta_step_size": _f32(0.5)}
+        cg, _, residual, _ = sessions["bumps_implicit_cg"].run(
+            None, {**feeds, "damping": _f32(damping), "tol": _f32(FIGURE_TOL)}
+        )
+        exact, _ = sessions["bumps_implicit_exact"].run(None, feeds)
+        _, gradient, hess = bumps.loss_derivatives(torch.from_numpy(phi).double(), torch.from_numpy(centres).double(),
+                                                   WEIGHTS.double())
+        system = (1 + damping) * torch.eye(2, dtype=torch.float64) + hess / lam
+        damped = torch.linalg.solve(system, gradient)
+        lowest = torch.linalg.eigvalsh(system)[:, 0]
+        assert (lowest >= damping - 1e-3).all(), (lam, lowest.min())
+        assert (residual <= FIGURE_TOL * (1 + 1e-3)).all(), (lam, residual.max())
+        # CG's error on the damped system is at most |A^-1| |r| <= tol |b| / lowest (plus float32).
+        allowed = FIGURE_TOL * gradient.norm(dim=-1) / lowest + 1e-5 * (1 + damped.norm(dim=-1))
+        cg, exact = torch.from_numpy(cg).double(), torch.from_numpy(exact).double()
+        assert ((cg - damped).norm(dim=-1) <= allowed).all(), lam
+        bias = (damped - exact).norm(dim=-1)
+        assert ((cg - exact).norm(dim=-1) <= bias + allowed).all(), lam
 
 
 @pytest.mark.parametrize("lam", [1.0, 4.0, 25.0])

@@ -10,7 +10,7 @@ from torch.fx.experimental.proxy_tensor import make_fx
 from trainers.inner import task_loss
 from trainers.methods import METHODS, HyperParams, TaskBatch, meta_iteration
 from trainers.methods.fomaml import fomaml_meta_gradient
-from trainers.methods.imaml import conjugate_gradient, imaml_meta_gradient, overshoot
+from trainers.methods.imaml import conjugate_gradient, curvature_floor, imaml_meta_gradient, overshoot
 from trainers.methods.maml import maml_meta_gradient, maml_meta_loss
 from trainers.methods.reptile import reptile_direction
 from trainers.model import init_params
@@ -188,6 +188,19 @@ def test_conjugate_gradient_stops_on_tolerance_and_freezes():
     # The cap binds when the tolerance is out of reach.
     _, capped, _ = conjugate_gradient(lambda u: {"v": a @ u["v"]}, b, max_steps=2, tol=1e-12)
     assert capped.item() == 2
+
+
+def test_conjugate_gradient_solves_damped_systems_with_low_curvature():
+    """A positive definite system whose smallest eigenvalue (0.3) is above the damping's floor but
+    below 0.5: CG runs to the solution. A floor of 0.5 would stop it after one step, and since that
+    step raised the residual, return x = 0."""
+    a = torch.diag(torch.tensor([0.3, 30.0], dtype=torch.float64))
+    b = {"v": torch.tensor([1.0, 0.3], dtype=torch.float64)}
+    x, iterations, residual = conjugate_gradient(lambda u: {"v": a @ u["v"]}, b, 3, 1e-9, curvature_floor(0.1))
+    torch.testing.assert_close(x["v"], torch.linalg.solve(a, b["v"]))
+    assert iterations.item() == 2 and residual.item() <= 1e-9
+    truncated, _, _ = conjugate_gradient(lambda u: {"v": a @ u["v"]}, b, 3, 1e-9, min_curvature=0.5)
+    assert torch.equal(truncated["v"], torch.zeros(2, dtype=torch.float64))
 
 
 def test_conjugate_gradient_is_safe_on_zero_and_indefinite_systems():

@@ -8,7 +8,8 @@ conjugate gradient on Hessian-vector products, never forming H.
 
 H need not be positive definite (a ReLU network's loss is not convex), so the system is damped,
 ((1 + delta) I + H / lambda) x = g; CG also stops where it meets (near-)non-positive curvature
-and returns its iterate with the smallest residual.
+and returns its iterate with the smallest residual. The curvature floor is half the damping: at a
+true minimiser no direction curves less than the damping, so CG stops only where phi is not one.
 The stopping rule is written with masks: after convergence the iterates freeze, so the loop has
 a fixed length and stays traceable (no `.item()`, no Python `if` on tensor values).
 
@@ -36,11 +37,20 @@ from trainers.model import Params, forward
 
 LinearOperator = Callable[[Params], Params]
 
-# Smallest Rayleigh quotient p.Ap / p.p that CG accepts by default. iMAML's operator
-# (1 + delta) I + H / lam has quotients >= 1 + delta wherever H is positive semi-definite; far
-# below that, along p the (non-convex) loss curves down, the system is near-singular or
-# indefinite, and a CG step there would blow the solution up rather than improve it.
-MIN_CURVATURE = 0.5
+# CG's curvature floor, as a share of the damping delta. At a minimum of the proximal objective
+# H + lam I is positive semi-definite, so the damped operator (1 + delta) I + H / lam has every
+# Rayleigh quotient p.Ap / p.p >= delta: a quotient below delta shows that phi is not such a
+# minimum along p (the loss curves down faster than the proximal term curves up), and a CG step
+# there would blow the solution up rather than improve it. Half of delta leaves room for rounding
+# and for a phi that only approximately minimises. A floor above delta would also stop CG on
+# well-posed systems, returning a truncated answer (down to x = 0 when the first step raised the
+# residual).
+CURVATURE_FLOOR_SHARE = 0.5
+
+
+def curvature_floor(damping: torch.Tensor | float) -> torch.Tensor | float:
+    """The smallest Rayleigh quotient CG accepts on iMAML's damped operator (see CURVATURE_FLOOR_SHARE)."""
+    return CURVATURE_FLOOR_SHARE * damping
 
 
 def _dot(a: Params, b: Params) -> torch.Tensor:
@@ -57,11 +67,12 @@ def conjugate_gradient(
     b: Params,
     max_steps: int,
     tol: float,
-    min_curvature: float = MIN_CURVATURE,
+    min_curvature: torch.Tensor | float = 0.0,
 ) -> tuple[Params, torch.Tensor, torch.Tensor]:
     """Solve A x = b for symmetric A (given as x -> A x) by conjugate gradient, from x = 0.
 
-    Stops once ||r|| <= tol * ||b||, or on low or negative curvature p.Ap <= min_curvature p.p;
+    Stops once ||r|| <= tol * ||b||, or on low or negative curvature p.Ap <= min_curvature p.p
+    (by default on non-positive curvature only; iMAML passes `curvature_floor` of its damping);
     at most `max_steps` iterations. Returns the iterate with the smallest residual, the number of
     iterations taken (a float tensor), and that iterate's relative residual ||r|| / ||b|| (r is
     CG's recursive estimate of b - A x).
@@ -125,7 +136,9 @@ def imaml_task(
         (hvp,) = gradient_vjp(u)
         return {name: (1 + hp.cg_damping) * u[name] + hvp[name] / hp.lam for name in u}
 
-    meta_grad, iterations, residual = conjugate_gradient(apply_a, query_grad, hp.cg_steps, hp.cg_tol)
+    meta_grad, iterations, residual = conjugate_gradient(
+        apply_a, query_grad, hp.cg_steps, hp.cg_tol, curvature_floor(hp.cg_damping)
+    )
     guard = grad(overshoot)(params, support_x, support_y, hp.inner_lr, model)
     meta_grad = {name: g + hp.stability * guard[name] for name, g in meta_grad.items()}
     # The implicit gradient is the derivative of a *minimiser* of the proximal objective. When
