@@ -42,8 +42,9 @@ const X_DOMAIN = [2014.5, 2018.5];
 const X_TICKS = [2015, 2016, 2017, 2018];
 /** The strip at the right for our classifier and the reader: its gap from the plot and width. */
 const STRIP = { gap: 14, width: 100 };
-/** Points of one year sit side by side, this far apart (in years), so that none hides another. */
-const SPREAD = 0.28;
+/** Points of one year sit side by side, this far apart (in years): none hides another, and on a
+ *  phone their centres stay more than 24 px apart (WCAG 2.2's spacing for small targets). */
+const SPREAD = 0.44;
 
 const percent = (value, digits = 1) => `${Number(value).toFixed(digits)}%`;
 const plusMinus = (value, ci, digits = 1) => (ci ? `${percent(value, digits)} ± ${Number(ci).toFixed(digits)}` : percent(value, digits));
@@ -212,8 +213,7 @@ async function build(element, params, runtime, { interactive }) {
         // Ours and the reader's: diamonds, so that they stand apart from the published circles;
         // the strip's tick labels name them.
         const r = 7;
-        g.attr("data-method", point.kind === "ours" ? OURS.method : null);
-        g.append("path").attr("d", `M${fmt(cx)},${fmt(cy - r)}L${fmt(cx + r)},${fmt(cy)}L${fmt(cx)},${fmt(cy + r)}L${fmt(cx - r)},${fmt(cy)}Z`)
+        g.append("path").attr("data-method", point.kind === "ours" ? OURS.method : null).attr("d", `M${fmt(cx)},${fmt(cy - r)}L${fmt(cx + r)},${fmt(cy)}L${fmt(cx)},${fmt(cy + r)}L${fmt(cx - r)},${fmt(cy)}Z`)
           .style("fill", colour).style("stroke", "var(--fig-bg)").attr("stroke-width", 1.5);
       }
       if (interactive) {
