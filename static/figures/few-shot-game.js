@@ -51,11 +51,12 @@ async function build(element, params, runtime, { interactive }) {
   let answered = false;
   const figure = element.closest("figure") ?? element;
 
-  const root = el("div", { className: "few-shot-game" }, null, { fontFamily: "var(--font-ui)", fontSize: "0.95rem" });
-  const bar = el("div", { className: "game-bar" }, root, { display: "flex", flexWrap: "wrap", gap: "0.5rem 1.2rem", alignItems: "center", margin: "0.4rem 0" });
-  const modeGroup = el("div", { role: "radiogroup", "aria-label": "Number of candidates" }, bar, { display: "inline-flex", gap: "0.8rem" });
+  // Layout: static/css/figures/overview.css.
+  const root = el("div", { className: "few-shot-game" });
+  const bar = el("div", { className: "game-bar" }, root);
+  const modeGroup = el("div", { className: "game-modes", role: "radiogroup", "aria-label": "Number of candidates" }, bar);
   const radios = modes.map((m) => {
-    const label = el("label", {}, modeGroup, { display: "inline-flex", gap: "0.3rem", alignItems: "center" });
+    const label = el("label", {}, modeGroup);
     const input = el("input", { type: "radio", name: `game-mode-${figure.id || "f"}`, value: m }, label);
     input.checked = m === mode;
     if (!interactive) input.disabled = true;
@@ -66,9 +67,9 @@ async function build(element, params, runtime, { interactive }) {
   const reset = el("button", { type: "button", className: "game-reset", text: "Reset scores" }, bar);
   reset.disabled = !interactive;
 
-  const prompt = el("p", { className: "game-prompt" }, root, { margin: "0.6rem 0 0.3rem" });
-  const stage = el("div", { className: "game-stage" }, root, { display: "flex", flexWrap: "wrap", gap: "1rem", alignItems: "flex-start" });
-  const queryBox = el("div", { className: "game-query-box" }, stage, { display: "flex", flexDirection: "column", alignItems: "center", gap: "0.2rem" });
+  const prompt = el("p", { className: "game-prompt" }, root);
+  const stage = el("div", { className: "game-stage" }, root);
+  const queryBox = el("div", { className: "game-query-box" }, stage);
   // The candidates, the result and "Next trial" in one column beside the query (below it on narrow
   // screens), so that no band of empty space opens under a short row of candidates.
   const column = el("div", { className: "game-side" }, stage);
@@ -76,7 +77,7 @@ async function build(element, params, runtime, { interactive }) {
   const result = el("p", { className: "game-result", "aria-live": "polite" }, column);
   const next = el("button", { type: "button", className: "game-next", text: "Next trial" }, column);
   next.disabled = true;
-  const note = el("p", { className: "game-note" }, root, { color: "var(--muted)", fontSize: "0.85rem" });
+  const note = el("p", { className: "game-note" }, root);
   if (interactive && !storage.persistent) note.textContent = "This browser does not let the page store data, so your scores last for this visit only.";
 
   function showScores() {
@@ -104,7 +105,7 @@ async function build(element, params, runtime, { interactive }) {
       ? `Which of the ${mode} candidates is the same character as this drawing? Click or tap it, drag the drawing onto it, or use the arrow keys and Enter.`
       : `Which of the ${mode} candidates is the same character as this drawing?`;
     queryBox.replaceChildren();
-    el("span", { text: "Query" }, queryBox, { color: "var(--muted)", fontSize: "0.85rem" });
+    el("span", { className: "game-query-label", text: "Query" }, queryBox);
     const query = tile(queryBox, maskUrl(masks.query, 105), 104, "The query drawing");
     query.style.width = "110px";
     query.classList.add("game-query");
