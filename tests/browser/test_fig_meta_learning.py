@@ -139,6 +139,32 @@ def test_hover_marks_and_click_goes(page, server, chapter_page):
     assert page.evaluate("document.activeElement.id") == "metric-based-methods"
 
 
+def test_on_a_phone_a_stacked_list_replaces_the_drawing(new_page, server, chapter_page):
+    page = new_page(viewport={"width": 390, "height": 844})
+    figure = mounted_figure(page, server, chapter_page, TAXONOMY)
+    mount = figure.locator(".figure-mount")
+    assert not mount.locator(".taxonomy-drawing").is_visible()
+    links = mount.get_by_role("link")
+    state = _state(figure)
+    # The same methods, in the same order, each a link to its section, each a 24 px tall target.
+    assert [link.inner_text() for link in links.all()] == [m["name"] for m in state["methods"]]
+    for link, method in zip(links.all(), state["methods"]):
+        assert link.get_attribute("href") == f"#{method['target']}"
+        assert link.bounding_box()["height"] >= 24
+    # The text of the list is at least 11 px.
+    sizes = mount.evaluate("m => [...m.querySelectorAll('.taxonomy-list *')].map((e) => parseFloat(getComputedStyle(e).fontSize))")
+    assert min(sizes) >= 11
+    # Focus marks, the arrow keys move, Enter goes there.
+    links.first.focus()
+    assert page.evaluate(MARKED)[0] == "few-shot-learning-without-meta-learning"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.textContent") == "Siamese networks"
+    page.keyboard.press("Enter")
+    _until(page, "location.hash === '#metric-based-methods'")
+    assert page.evaluate("document.activeElement.id") == "metric-based-methods"
+
+
 # ---- progress on Omniglot --------------------------------------------------------------------
 
 
