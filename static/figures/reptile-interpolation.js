@@ -1,11 +1,11 @@
-// Figure "reptile-interpolation": one Reptile update on one line-fitting task, step by step.
+// Figure "reptile-interpolation": one Reptile update on one softplus task, step by step.
 //
-// The map is the task's train loss (line_landscape, computed once at mount). The reader drags
+// The map is the task's support loss (line_landscape, computed once at mount). The reader drags
 // theta (pointer, touch, or the arrow keys once it has focus) and sets the inner step size alpha,
 // the number of inner steps k and the interpolation rate epsilon. For each theta, alpha and
 // epsilon one run of the graph line_reptile_interpolation returns everything drawn, for every
-// k = 1..5 at once: the inner path phi_0 = theta, ..., phi_5, the Reptile update
-// theta + epsilon (phi_k - theta), and the exact and first-order MAML meta-gradients, their
+// k = 1..5 at once: the inner path phi^(0) = theta, ..., phi^(5), the Reptile update
+// theta + epsilon (phi^(k) - theta), and the exact and first-order MAML meta-gradients, their
 // lengths, their cosines with the Reptile update and the end points of their descent directions
 // drawn as long as the update (the arrows compare directions; the readout gives the lengths). So
 // the k slider and the two switches only choose what to draw from the stored result; only theta,
@@ -16,6 +16,10 @@
 //          interpolation_rate = 0.5 (epsilon), first_order = false, maml = false (the switches),
 //          key_step = 0.01 (theta per arrow key)}
 //
+// Colours and line styles are the article's (lib/palette.js): Reptile's update thick and its
+// chord theta -> phi^(k) dotted in Reptile's colour, first-order MAML dashed, MAML solid, the inner
+// steps thin and neutral (every method takes them). The key beside the map lists what is drawn.
+//
 // mount() and picture() are one function: the static picture is the first frame without the
 // controls and with no input wired.
 
@@ -23,7 +27,8 @@ import { latestOnly } from "./lib/latest.js";
 import { checkbox, controlRow, slider, statusLine } from "./lib/controls.js";
 import { createHandle } from "./lib/handle.js";
 import { createLandscape } from "./lib/landscape.js";
-import { arrow, clippedLayer, legend, select } from "./lib/plot.js";
+import { STROKES } from "./lib/palette.js";
+import { arrow, clippedLayer, key, select } from "./lib/plot.js";
 import { formatNumber } from "./lib/readouts.js";
 import { disposeAll, lineDataset, planeGrid } from "./lib/toys.js";
 
@@ -42,18 +47,19 @@ const DEFAULTS = {
 const MAX_STEPS = 5; // the graph's REPTILE_STEPS: rows k = 1..5 of its per-k outputs
 const ALPHA_RANGE = { min: 0.05, max: 1.5, step: 0.05 };
 const EPSILON_RANGE = { min: 0.05, max: 1, step: 0.05 };
-const SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉";
-// Palette entries (site.css --fig-N): each arrow kind keeps its colour in every frame.
-const SERIES = { theta: 1, inner: 3, update: 2, minimum: 4, firstOrder: 5, maml: 6 };
+const SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+/** θ and the inner path are no method's: they take the figure's foreground colour. */
+const NEUTRAL = "var(--fig-fg)";
 
-const sub = (k) => String(k).replace(/\d/g, (d) => SUBSCRIPTS[d]);
+/** ϕ after k inner steps, as the article writes it: ϕ⁽³⁾. */
+const phiAfter = (k) => `ϕ⁽${String(k).replace(/\d/g, (d) => SUPERSCRIPTS[d])}⁾`;
 const point = (v, digits = 3) => `(${formatNumber(v[0], digits)}, ${formatNumber(v[1], digits)})`;
 
 /** Row k - 1 of a per-k output of shape (5, 2), as [a, b]. */
 const rowOf = (values, k) => [values[2 * (k - 1)], values[2 * (k - 1) + 1]];
 
-/** The train loss of one task on the n × n grid (line_landscape), as a Float32Array. */
-async function trainLandscape(runtime, session, dataset, task, n) {
+/** The support loss of one task on the n × n grid (line_landscape), as a Float32Array. */
+async function supportLandscape(runtime, session, dataset, task, n) {
   const { N, arrays, plane } = dataset;
   const inputs = {
     grid: runtime.tensor(planeGrid(plane, n), [n * n, 2]),
@@ -67,7 +73,7 @@ async function trainLandscape(runtime, session, dataset, task, n) {
   }
 }
 
-/** One task's train and test points as the vectors (N,) line_reptile_interpolation takes. */
+/** One task's support and query points as the vectors (N,) line_reptile_interpolation takes. */
 function taskTensors(runtime, dataset, task) {
   const { N, arrays } = dataset;
   const names = ["x_train", "y_train", "x_test", "y_test"];
@@ -115,62 +121,68 @@ export async function mount(element, params, runtime) {
   return build(element, params, runtime, { interactive: true });
 }
 
-/** The map, the task's minimum, the arrows, theta's handle and the legend. */
-function drawPlot(element, { dataset, task, landscape, n, settings, state, interactive, onMove }) {
+/** The map, the task's minimum, the arrows and theta's handle. */
+function drawPlot(parent, { dataset, task, landscape, n, settings, state, interactive, onMove }) {
   const { a: taskA, b: taskB } = dataset.tasks[task];
-  const map = createLandscape(element, {
+  const map = createLandscape(parent, {
     x: dataset.plane.a,
     y: dataset.plane.b,
-    width: 540,
+    width: 400,
     height: 380,
-    margin: { right: 150 },
-    title: `Task (${taskA}, ${taskB}): train loss`,
-    label: `Train loss landscape of the line-fitting task (${taskA}, ${taskB}), ` +
+    title: `Softplus task (${taskA}, ${taskB}): support loss`,
+    label: `Support loss landscape of the softplus task (${taskA}, ${taskB}), ` +
       "with θ, the inner steps and the Reptile update",
   });
   map.draw({ values: landscape, nx: n, ny: n });
-  map.marker("minimum of the task", SERIES.minimum).set(taskA, taskB);
-  // Arrows may leave the plane (a large step overshoots): clip them to the map.
-  const layer = clippedLayer(map.plot, "arrows");
-  const make = (kind, options) => {
-    const made = arrow(map.plot, layer, options);
+  map.marker("minimum of the task", { role: "taskMinimum" }).set(taskA, taskB);
+  // An inner step may start outside the plane (a large step overshoots and comes back): those
+  // are cut by a clipped layer. The arrows from theta start inside, and arrow() cuts them at the
+  // edge with their true length.
+  const innerLayer = clippedLayer(map.plot, "inner-steps");
+  const unbounded = { ...map.plot, inner: { left: -Infinity, right: Infinity, top: -Infinity, bottom: Infinity } };
+  const layer = map.plot.layer("arrows");
+  const make = (kind, parentLayer, options) => {
+    const made = arrow(parentLayer === innerLayer ? unbounded : map.plot, parentLayer, options);
     made.node.dataset.arrow = kind;
     return made;
   };
   const arrows = {
     inner: Array.from({ length: MAX_STEPS }, (_, j) => {
-      const made = make("inner", { series: SERIES.inner, width: 1.5 });
+      const made = make("inner", innerLayer, { color: NEUTRAL, stroke: "inner", width: STROKES.inner.width });
       made.node.dataset.step = String(j + 1);
       return made;
     }),
-    toPhi: make("theta-to-phi", { series: SERIES.inner, width: 1.5, className: "fig-dashed" }),
+    toPhi: make("theta-to-phi", layer, { method: "reptile", stroke: "reference", width: STROKES.reference.width }),
     // The update is the thickest and lies underneath, so the MAML arrows stay visible on top of it
     // when they point the same way.
-    update: make("update", { series: SERIES.update, width: 4 }),
-    firstOrder: make("first-order", { series: SERIES.firstOrder, width: 2 }),
-    maml: make("maml", { series: SERIES.maml, width: 2 }),
+    update: make("update", layer, { method: "reptile", width: 4.5 }),
+    firstOrder: make("first-order", layer, { method: "fomaml", stroke: "firstOrder", width: STROKES.firstOrder.width }),
+    maml: make("maml", layer, { method: "maml", width: STROKES.exact.width }),
   };
   const handle = createHandle(map.plot, map.plot.layer("handles"), {
     interactive,
     x: state.theta[0],
     y: state.theta[1],
     label: "θ, the initialisation",
-    series: SERIES.theta,
+    color: NEUTRAL,
     step: [settings.key_step, settings.key_step],
     format: (a, b) => `a = ${a.toFixed(2)}, b = ${b.toFixed(2)}`,
     onMove,
   });
-  const { right, top } = map.plot.inner;
-  legend(map.plot, [
-    { label: "θ", series: SERIES.theta, marker: "dot" },
-    { label: "inner steps", series: SERIES.inner },
-    { label: "θ → φₖ", series: SERIES.inner, dashed: true },
-    { label: "Reptile update", series: SERIES.update },
-    { label: "first-order MAML", series: SERIES.firstOrder },
-    { label: "exact MAML", series: SERIES.maml },
-    { label: "task minimum", series: SERIES.minimum, marker: "dot" },
-  ], { x: right + 12, y: top + 14 });
   return { map, arrows, handle };
+}
+
+/** The key's entries for what is drawn: the MAML directions only while switched on. */
+function keyEntries(k, { firstOrder, maml }) {
+  return [
+    { label: "θ", color: NEUTRAL, marker: "dot" },
+    { label: `inner steps to ${phiAfter(k)}`, color: NEUTRAL, stroke: "inner" },
+    { label: `θ → ${phiAfter(k)}`, method: "reptile", stroke: "reference" },
+    { label: "Reptile update", method: "reptile" },
+    ...(firstOrder ? [{ label: "first-order MAML direction", method: "fomaml", stroke: "firstOrder" }] : []),
+    ...(maml ? [{ label: "exact MAML direction", method: "maml" }] : []),
+    { label: "the task's minimum", role: "taskMinimum", marker: "cross" },
+  ];
 }
 
 async function build(element, params, runtime, { interactive }) {
@@ -189,7 +201,7 @@ async function build(element, params, runtime, { interactive }) {
   const task = settings.task;
   if (!dataset.tasks[task]) throw new Error(`line data set "${settings.dataset}" has no task ${task}`);
   const n = settings.grid;
-  const landscape = await trainLandscape(runtime, landscapeSession, dataset, task, n);
+  const landscape = await supportLandscape(runtime, landscapeSession, dataset, task, n);
   timings.landscape = performance.now() - started - timings.load;
   const data = taskTensors(runtime, dataset, task); // kept for every run; released on destroy
   const state = {
@@ -203,31 +215,52 @@ async function build(element, params, runtime, { interactive }) {
   };
 
   element.replaceChildren();
-  const { map, arrows, handle } = drawPlot(element, {
+  // The map on the left; its key, controls and numbers beside it (under it on a phone).
+  const layout = document.createElement("div");
+  layout.className = "cmp-split reptile-figure";
+  const plotColumn = document.createElement("div");
+  const side = document.createElement("div");
+  plotColumn.className = "cmp-plot";
+  side.className = "cmp-side";
+  layout.append(plotColumn, side);
+  element.append(layout);
+  const { map, arrows, handle } = drawPlot(plotColumn, {
     dataset, task, landscape, n, settings, state, interactive, onMove: moveTheta,
   });
+  const keyHolder = document.createElement("div");
+  side.append(keyHolder);
+  let keyShown = "";
+  /** The key for what is drawn now (rebuilt only when that changes). */
+  function showKey() {
+    const entries = keyEntries(state.k, state);
+    const signature = JSON.stringify(entries.map((entry) => entry.label));
+    if (signature === keyShown) return;
+    keyShown = signature;
+    keyHolder.replaceChildren();
+    key(keyHolder, entries);
+  }
 
-  // Controls (page only) under the map, then the readouts of the numbers the graph computed.
-  const controls = interactive ? controlRow(element) : null;
-  const switches = interactive ? controlRow(element) : null;
+  // Controls (page only) beside the map, then the readouts of the numbers the graph computed.
+  const controls = interactive ? controlRow(side) : null;
+  const switches = interactive ? controlRow(side) : null;
   const readouts = ["path", "update", "directions"].map((name) => {
-    const line = statusLine(element, { className: "figure-status figure-readout", live: interactive });
+    const line = statusLine(side, { className: "figure-status figure-readout", live: interactive });
     line.element.dataset.readout = name;
     return line;
   });
   if (interactive) {
     slider(controls, {
-      label: "Inner step size α", ...ALPHA_RANGE, value: state.alpha, format: (v) => v.toFixed(2),
-      onInput: (v) => {
-        state.alpha = v;
-        compute();
-      },
-    });
-    slider(controls, {
       label: "Inner steps k", min: 1, max: MAX_STEPS, step: 1, value: state.k, format: String,
       onInput: (v) => {
         state.k = v;
         draw();
+      },
+    });
+    slider(controls, {
+      label: "Inner step size α", ...ALPHA_RANGE, value: state.alpha, format: (v) => v.toFixed(2),
+      onInput: (v) => {
+        state.alpha = v;
+        compute();
       },
     });
     slider(controls, {
@@ -287,6 +320,7 @@ async function build(element, params, runtime, { interactive }) {
     arrows.maml.set(a, b, ...rowOf(result.maml_end, k));
     select(arrows.firstOrder.node).attr("visibility", state.firstOrder ? null : "hidden");
     select(arrows.maml.node).attr("visibility", state.maml ? null : "hidden");
+    showKey();
     showNumbers(result, k, phi);
     element.dataset.theta = JSON.stringify(result.theta);
   }
@@ -294,11 +328,11 @@ async function build(element, params, runtime, { interactive }) {
   function showNumbers(result, k, phi) {
     const at = (name) => result[name][k - 1];
     readouts[0].set(
-      `θ = ${point(result.theta)} → φ${sub(k)} = ${point(phi)} after k = ${k} inner step${k > 1 ? "s" : ""}` +
-        ` of size α = ${formatNumber(result.alpha, 2)} on the train points.`,
+      `θ = ${point(result.theta)} → ${phiAfter(k)} = ${point(phi)} after k = ${k} inner step${k > 1 ? "s" : ""}` +
+        ` of size α = ${formatNumber(result.alpha, 2)} on the support points.`,
     );
     readouts[1].set(
-      `Reptile update ε (φ${sub(k)} − θ) with ε = ${formatNumber(result.epsilon, 2)}: ` +
+      `Reptile update ε (${phiAfter(k)} − θ) with ε = ${formatNumber(result.epsilon, 2)}: ` +
         `${point(rowOf(result.update, k))}, length ${formatNumber(at("update_length"))}; ` +
         `new θ = ${point(rowOf(result.theta_next, k))}.`,
     );
@@ -337,7 +371,9 @@ async function build(element, params, runtime, { interactive }) {
       from: [x1, y1],
       to: [x2, y2],
       start: [Number(shaft.getAttribute("x1")), Number(shaft.getAttribute("y1"))],
+      shaft_end: [Number(shaft.getAttribute("x2")), Number(shaft.getAttribute("y2"))],
       tip,
+      clipped: line.node.dataset.clipped === "true",
       visible: line.node.getAttribute("visibility") !== "hidden",
     };
   }
@@ -369,6 +405,7 @@ async function build(element, params, runtime, { interactive }) {
           maml: arrowState(arrows.maml),
         },
         readouts: readouts.map((line) => line.text),
+        key: [...keyHolder.querySelectorAll("li")].map((item) => item.textContent),
         timings,
       };
     },

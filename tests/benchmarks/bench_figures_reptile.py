@@ -60,7 +60,7 @@ KEY_EVENTS = f"""async ([f, count]) => {{
   return times;
 }}"""
 
-# ms from an input event on slider `index` (0 alpha, 1 k, 2 epsilon) to the redraw, sweeping the
+# ms from an input event on slider `index` (0 k, 1 alpha, 2 epsilon) to the redraw, sweeping the
 # slider up and down through `values`.
 SLIDER_EVENTS = f"""async ([f, index, values, rounds]) => {{
   const input = f.querySelectorAll('input[type=range]')[index];
@@ -123,9 +123,9 @@ def reptile(bench: Bench) -> list[Result]:
     results += _summary(f"{INTERPOLATION}: theta key event to arrows redrawn",
                         page.evaluate(KEY_EVENTS, [figure, 60]))
     results += _summary(f"{INTERPOLATION}: alpha slider event to redraw",
-                        page.evaluate(SLIDER_EVENTS, [figure, 0, alphas, 1]))
+                        page.evaluate(SLIDER_EVENTS, [figure, 1, alphas, 1]))
     results += _summary(f"{INTERPOLATION}: k slider event to redraw",
-                        page.evaluate(SLIDER_EVENTS, [figure, 1, [1, 2, 3, 4, 5], 6]))
+                        page.evaluate(SLIDER_EVENTS, [figure, 0, [1, 2, 3, 4, 5], 6]))
     results += _summary(f"{INTERPOLATION}: epsilon slider event to redraw",
                         page.evaluate(SLIDER_EVENTS, [figure, 2, epsilons, 2]))
     results += _summary(f"{INTERPOLATION}: switch toggled to redraw",

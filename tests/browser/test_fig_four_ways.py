@@ -1,14 +1,16 @@
 """The figure "One meta-update, four ways" (four-ways, chapter Comparison) in a real browser.
 
 Every control is driven as a reader would: theta dragged by the mouse and by touch and moved with
-the arrow keys; each method's switch off and on; every slider (the shared beta; MAML's and
-first-order MAML's k and alpha; Reptile's k, alpha and epsilon; iMAML's lambda, CG steps and
-damping) by keyboard, pointer or value. After each change, everything the page computed and shows
-is compared with Python's onnxruntime running the same graphs on the same float32 inputs, to 1e-5
-(the direction as an angle in radians):
+the arrow keys; each method's switch off and on; each method's tab, which shows its settings;
+every slider (the shared beta; MAML's and first-order MAML's k and alpha; Reptile's k, alpha and
+epsilon; iMAML's lambda, CG steps and damping) by keyboard, pointer or value. After each change,
+everything the page computed and shows is compared with Python's onnxruntime running the same
+graphs on the same float32 inputs, to 1e-5 (the direction as an angle in radians):
 the map (line_mean_landscape), each method's graph outputs, the arrow drawn for it (its data end
-points, and where they land in the SVG) and the numbers its readout prints. Pages come from the
-sub-path; console errors fail a test (conftest).
+points, and where they land in the SVG) and the numbers its readout prints. The pretrained arrow
+is Reptile's graph with one inner step of size beta and epsilon = 1, which is -beta times the
+gradient of the map: checked against central differences of line_mean_landscape. Pages come from
+the sub-path; console errors fail a test (conftest).
 """
 from __future__ import annotations
 
@@ -27,13 +29,18 @@ IDLE = "m => m.figureTest.idle()"
 ATOL = 1e-5  # against Python onnxruntime on the same float32 inputs
 USER_UNIT_TOLERANCE = 0.06  # lib/plot.js writes coordinates with one decimal
 HANDLE = "θ, the initialisation all four methods update"
+BETA = "Outer step size β (all but Reptile)"
+# graph, and the setting that picks its row (None: always row 0)
 METHODS = {
     "maml": ("line_compare_maml", "steps"),
     "fomaml": ("line_compare_fomaml", "steps"),
     "reptile": ("line_compare_reptile", "steps"),
     "imaml": ("line_compare_imaml", "cg_steps"),
+    "pretrained": ("line_compare_reptile", None),
 }
-NAMES = {"maml": "MAML", "fomaml": "First-order MAML", "reptile": "Reptile", "imaml": "iMAML"}
+NAMES = {"maml": "MAML", "fomaml": "First-order MAML", "reptile": "Reptile", "imaml": "iMAML",
+         "pretrained": "Pretrained"}
+TABBED = ("maml", "fomaml", "reptile", "imaml")
 
 
 # ---- the page --------------------------------------------------------------------------------
@@ -57,7 +64,15 @@ def settled(mount) -> dict:
     return mount.evaluate(INSPECT)
 
 
+def show_tab(mount, method: str) -> None:
+    """Select the method's tab, which shows its settings (and only its)."""
+    tab = mount.locator(f'.cmp-tab[data-tab="{method}"] input')
+    tab.check()
+    assert mount.evaluate("m => m.figureTest.inspect().shownTab") == method
+
+
 def slider(mount, method: str, label: str):
+    show_tab(mount, method)
     return mount.get_by_role("slider", name=f"{NAMES[method]}: {label}", exact=True)
 
 
@@ -112,7 +127,10 @@ def check_method(site_dir: Path, mount, st: dict, method: str) -> dict[str, np.n
     for name, value in seen.items():
         if name == "theta":
             continue
-        want = st["methods"][method]["settings"]["beta" if name == "outer_step_size" else name]
+        if method == "pretrained":  # one inner step of size beta, all the way (epsilon = 1)
+            want = {"step_size": m["settings"]["beta"], "interpolation_rate": 1.0}[name]
+        else:
+            want = m["settings"]["beta" if name == "outer_step_size" else name]
         assert value == pytest.approx(float(_f32(want)), abs=0), (method, name)
     python = python_outputs(site_dir, method, seen)
     for name, values in python.items():
@@ -123,7 +141,7 @@ def check_method(site_dir: Path, mount, st: dict, method: str) -> dict[str, np.n
             got, want = np.deg2rad(got), np.deg2rad(want)
             got = want + np.angle(np.exp(1j * (got - want)))
         np.testing.assert_allclose(got, want, rtol=0, atol=ATOL, err_msg=f"{method}.{name}")
-    row = m["settings"][METHODS[method][1]] - 1
+    row = m["settings"][METHODS[method][1]] - 1 if METHODS[method][1] else 0
     assert m["shown"]["row"] == row
     theta, end = np.asarray(seen["theta"]), python["theta_next"][row]
     np.testing.assert_allclose(end - theta, python["update"][row], atol=1e-6)
@@ -131,24 +149,28 @@ def check_method(site_dir: Path, mount, st: dict, method: str) -> dict[str, np.n
     assert m["arrow"]["visible"]
     np.testing.assert_allclose(m["arrow"]["from"], theta, rtol=0, atol=1e-7, err_msg=method)
     np.testing.assert_allclose(m["arrow"]["to"], end, rtol=0, atol=ATOL, err_msg=method)
-    inner = st["inner"]
+    inner, plane = st["inner"], st["plane"]
+    (a0, a1), (b0, b1) = plane["a"], plane["b"]
 
     def user_units(p):
-        return [inner["left"] + p[0] * inner["width"], inner["bottom"] - p[1] * inner["height"]]
+        return [inner["left"] + (p[0] - a0) / (a1 - a0) * inner["width"],
+                inner["bottom"] - (p[1] - b0) / (b1 - b0) * inner["height"]]
 
     marks = drawn_arrow(mount, method)
     np.testing.assert_allclose(marks["start"], user_units(theta), rtol=0, atol=USER_UNIT_TOLERANCE, err_msg=method)
     np.testing.assert_allclose(marks["tip"], user_units(end), rtol=0, atol=USER_UNIT_TOLERANCE, err_msg=method)
-    # The readout: the settings, then the update's components, length and direction (3, 3, 3, 1
-    # digits) and, for iMAML, the CG iterations taken (2).
-    text = mount.locator(f'.figure-readout[data-method="{method}"]').inner_text()
-    assert m["readout"] == text and text.startswith(NAMES[method] + " ("), text
+    # The readout, beside the method's switch: the settings, then the update's components, length
+    # and direction (3, 3, 3, 1 digits) and, for iMAML, the CG iterations taken (2).
+    text = mount.locator(f'.figure-readout[data-readout="{method}"]').inner_text()
+    assert m["readout"] == text and ": update (" in text, text
+    item = mount.locator(f'.cmp-numbers li[data-tab="{method}"]')
+    assert item.get_by_role("checkbox", name=NAMES[method], exact=True).is_checked()
     shown = [*python["update"][row], python["length"][row], python["direction"][row]]
     tolerances = [5e-4 + 1e-6] * 3 + [5e-2 + 1e-6]
     if method == "imaml":
         shown.append(python["cg_iterations"][row])
         tolerances.append(5e-3 + 1e-6)
-    numbers = readout_numbers(text.split("):", 1)[1])
+    numbers = readout_numbers(text.split(": update", 1)[1])
     assert len(numbers) == len(shown), text
     for got, want, tol in zip(numbers, shown, tolerances):
         assert abs(got - want) <= tol, (text, want)
@@ -163,7 +185,10 @@ def check_everything(site_dir: Path, mount, st: dict) -> dict[str, dict[str, np.
         if m["settings"]["enabled"]:
             results[method] = check_method(site_dir, mount, st, method)
         else:
-            assert not m["arrow"]["visible"] and m["readout"] == f"{NAMES[method]}: switched off."
+            assert not m["arrow"]["visible"] and m["readout"] == "switched off."
+    # The key lists what is drawn: theta, each method switched on, the tasks' minima.
+    drawn = [key for key, m in st["methods"].items() if m["settings"]["enabled"]]
+    assert len(st["key"]) == 2 + len(drawn), st["key"]
     return results
 
 
@@ -175,12 +200,24 @@ def test_first_frame_matches_onnxruntime(page, server, site_dir, pages_with):
     st = settled(mount)
     assert st["dataset"] == "comparison" and st["theta"] == pytest.approx([0.8, 0.8])
     python = check_everything(site_dir, mount, st)
-    # Not vacuous: the four arrows differ, and MAML's exact arrow is not the first-order one.
+    # Not vacuous: the five arrows differ, and MAML's exact arrow is not the first-order one.
     ends = {m: python[m]["theta_next"][st["methods"][m]["shown"]["row"]] for m in METHODS}
     for a in METHODS:
         for b in METHODS:
             if a < b:
                 assert np.abs(ends[a] - ends[b]).max() > 0.02, (a, b)
+    # In the first frame every arrow ends inside the map, uncut.
+    assert not any(m["arrow"]["clipped"] for m in st["methods"].values())
+    # The pretrained arrow is -beta times the gradient of the map's function at theta (central
+    # differences of line_mean_landscape, in float64 around the float32 theta).
+    _, arrays = reference.line_data(site_dir / "models", "comparison")
+    theta, h = np.asarray(st["theta"], dtype=np.float64), 1e-2
+    probes = np.asarray([theta + [h, 0], theta - [h, 0], theta + [0, h], theta - [0, h]], dtype=np.float32)
+    (loss,) = reference.run(site_dir / "models", "line_mean_landscape",
+                            {"grid": probes, "x": arrays["x_train"], "y": arrays["y_train"]})
+    gradient = np.asarray([loss[0] - loss[1], loss[2] - loss[3]], dtype=np.float64) / (2 * h)
+    beta = st["methods"]["pretrained"]["settings"]["beta"]
+    np.testing.assert_allclose(python["pretrained"]["update"][0], -beta * gradient, atol=2e-4)
 
 
 # ---- theta: keyboard, mouse, touch -----------------------------------------------------------
@@ -252,6 +289,8 @@ def test_touch_drag_moves_theta(new_page, server, site_dir, pages_with):
 @pytest.mark.parametrize("method", list(METHODS))
 def test_switch_turns_a_method_off_and_on(page, server, site_dir, pages_with, method):
     mount = open_four_ways(page, server, pages_with)
+    if method in TABBED:
+        show_tab(mount, method)
     settled(mount)
     switch = mount.get_by_role("checkbox", name=NAMES[method], exact=True)
     assert switch.is_checked()
@@ -275,6 +314,10 @@ def test_switch_turns_a_method_off_and_on(page, server, site_dir, pages_with, me
     assert st["methods"][method]["settings"]["enabled"]
     check_everything(site_dir, mount, st)
     assert st["methods"][method]["inputs"]["theta"] == pytest.approx(st["theta"], abs=1e-6)
+    # Its sliders work again.
+    for control in mount.locator('input[type=range]').all():
+        if (control.get_attribute("aria-label") or "").startswith(NAMES[method] + ":"):
+            assert not control.is_disabled()
 
 
 # ---- the sliders -----------------------------------------------------------------------------
@@ -357,16 +400,20 @@ def test_lambda_slider_walks_its_values(page, server, site_dir, pages_with):
 def test_beta_slider_scales_the_gradient_methods(page, server, site_dir, pages_with):
     mount = open_four_ways(page, server, pages_with)
     before = settled(mount)
-    beta = mount.get_by_role("slider", name="Outer step size β (MAML, first-order MAML, iMAML)")
+    beta = mount.get_by_role("slider", name=BETA)
     box = beta.bounding_box()
     page.mouse.click(box["x"] + 3, box["y"] + box["height"] / 2)  # by pointer: near the low end
     st = settled(mount)
     assert st["methods"]["maml"]["settings"]["beta"] < 0.3
     check_everything(site_dir, mount, st)
-    for method in ("maml", "fomaml", "imaml"):
+    for method in ("maml", "fomaml", "imaml", "pretrained"):
         old, new = before["methods"][method], st["methods"][method]
-        ratio = new["inputs"]["outer_step_size"] / old["inputs"]["outer_step_size"]
-        np.testing.assert_allclose(new["outputs"]["update"], ratio * np.asarray(old["outputs"]["update"]), atol=2e-6)
+        beta_input = "step_size" if method == "pretrained" else "outer_step_size"
+        ratio = new["inputs"][beta_input] / old["inputs"][beta_input]
+        # The pretrained arrow is the first row alone (the others are further steps of size beta).
+        rows = slice(0, 2) if method == "pretrained" else slice(None)
+        np.testing.assert_allclose(new["outputs"]["update"][rows], ratio * np.asarray(old["outputs"]["update"][rows]),
+                                   atol=2e-6)
     # Reptile has its own epsilon and did not rerun.
     assert st["methods"]["reptile"]["inputs"] == before["methods"]["reptile"]["inputs"]
 
@@ -375,24 +422,45 @@ def test_every_control_has_a_visible_label(page, server, pages_with):
     mount = open_four_ways(page, server, pages_with)
     settled(mount)
     controls = mount.locator("input").all()
-    assert len(controls) == 1 + 4 + 2 + 2 + 3 + 3  # beta; four switches; the methods' sliders
+    assert len(controls) == 1 + 4 + 5 + 2 + 2 + 3 + 3  # beta; four tabs; five switches; the sliders
     names = []
-    for control in controls:
-        visible = control.evaluate("c => c.labels?.[0]?.textContent?.trim() || ''")
-        assert visible, "unlabelled control"
-        assert control.evaluate("c => c.labels[0].checkVisibility()"), visible
-        # The accessible name contains the visible label (WCAG 2.5.3) and says whose setting it is.
-        name = control.get_attribute("aria-label") or visible
-        assert visible in name, (visible, name)
-        names.append(name)
-    assert len(set(names)) == len(names), "two controls share a name"
+    for method in TABBED:
+        show_tab(mount, method)
+        # Only the selected method's sliders show, next to the shared beta and the switches.
+        shown = [c for c in mount.locator("input").all() if c.is_visible()]
+        sliders = [c for c in shown if c.get_attribute("type") == "range"]
+        assert len(sliders) == 1 + {"maml": 2, "fomaml": 2, "reptile": 3, "imaml": 3}[method]
+        for control in shown:
+            visible = control.evaluate("c => c.labels?.[0]?.textContent?.trim() || ''")
+            assert visible, "unlabelled control"
+            assert control.evaluate("c => c.labels[0].checkVisibility()"), visible
+            # The accessible name contains the visible label (WCAG 2.5.3) and says whose setting it is.
+            name = control.get_attribute("aria-label") or visible
+            assert visible in name, (visible, name)
+            if control.get_attribute("type") == "range" and name != BETA:
+                assert name.startswith(NAMES[method] + ":"), name
+            if control.get_attribute("type") != "radio":
+                names.append(name)
+    assert len(set(names)) == 1 + 5 + 2 + 2 + 3 + 3, "two controls share a name"
 
 
 def test_dark_mode_and_no_javascript(new_page, server, pages_with):
     page = new_page(color_scheme="dark")
     mount = open_four_ways(page, server, pages_with)
-    fill = mount.locator('[data-layer="map"] rect').last.evaluate("r => getComputedStyle(r).fill")
-    assert fill == "rgb(158, 202, 225)", fill  # --fig-contour-high of the dark palette
+    fill_of = """r => {
+        const probe = document.createElement('div');
+        probe.style.color = 'var(--fig-contour-high)';
+        document.body.append(probe);
+        const want = getComputedStyle(probe).color;
+        probe.remove();
+        return [getComputedStyle(r).fill, want];
+    }"""
+    area = mount.locator('[data-layer="map"] rect').last
+    dark, want = area.evaluate(fill_of)
+    assert dark == want, (dark, want)  # --fig-contour-high of the dark palette
+    page.emulate_media(color_scheme="light")
+    light, want = area.evaluate(fill_of)
+    assert light == want and light != dark, (light, dark)
     page = new_page(java_script_enabled=False)
     pages = pages_with(f'data-figure="{FIGURE}"')
     page.goto(server.url(pages[0][: -len("index.html")]))
@@ -400,5 +468,6 @@ def test_dark_mode_and_no_javascript(new_page, server, pages_with):
     picture.scroll_into_view_if_needed()
     assert picture.is_visible()
     for method in METHODS:
-        assert picture.locator(f".fig-arrow-{method} path").get_attribute("d"), method
-        assert picture.locator(f'[data-method="{method}"]').inner_text().startswith(NAMES[method])
+        assert picture.locator(f".fig-arrow-{method} path").last.get_attribute("d"), method
+        assert picture.locator(f'.cmp-numbers li[data-tab="{method}"]').inner_text().startswith(NAMES[method])
+        assert ": update (" in picture.locator(f'[data-readout="{method}"]').inner_text()

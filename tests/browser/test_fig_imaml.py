@@ -39,8 +39,12 @@ def imaml_page(pages_with) -> str:
 
 
 
-def _state(figure) -> dict:
+def _state(figure, trail: bool = False) -> dict:
+    """What the figure shows once its graphs are drawn (with `trail`, also the trail of phi*,
+    which imaml-regularised draws once theta has rested)."""
     figure.evaluate(IDLE)
+    if trail:
+        figure.evaluate("f => f.querySelector('.figure-mount').figureTest.trailIdle()")
     return figure.evaluate(INSPECT)
 
 
@@ -85,6 +89,14 @@ def _close(page_values, python_values, name: str) -> None:
                                np.asarray(python_values, dtype=np.float64).reshape(-1), rtol=0, atol=ATOL, err_msg=name)
 
 
+def _number(value: float, digits: int = 3) -> str:
+    """static/figures/lib/readouts.js formatNumber: fixed digits, no "-0.000", a true minus."""
+    text = f"{value:.{digits}f}"
+    if float(text) == 0:
+        text = text.lstrip("-")
+    return text.replace("-", "−")
+
+
 def _px(inner: dict, x: float) -> float:
     return inner["left"] + x * inner["width"]
 
@@ -103,6 +115,19 @@ def _check_regularised(site_dir: Path, st: dict) -> dict:
         assert abs(marker["y"] - _py(marker["inner"], python["phi"][i][1])) < USER_UNIT_TOLERANCE
     a, b = python["phi"][1]
     assert f"({a:.2f}, {b:.2f})".replace("-", "−") in st["readout"]
+    if st["trail"] is not None:
+        # The trail: phi* for the same theta at every fifth lambda of the slider, drawn as dots.
+        trail = st["trail"]
+        np.testing.assert_allclose(trail["theta"], st["theta"], atol=0)
+        lambdas = _bumps(site_dir)["lambdas"][::5]
+        np.testing.assert_allclose(trail["lambdas"], np.float32(lambdas), rtol=0, atol=0)
+        for lam, points in zip(lambdas, trail["points"]):
+            phi, _, _ = reference.run(site_dir / "models", "bumps_inner_solve", _base_feeds(site_dir, st["theta"], lam))
+            _close(points, phi, f"trail at lambda {lam}")
+        for i, (drawn, marker) in enumerate(zip(st["trailDrawn"], st["markers"])):
+            inner = marker["inner"]
+            want = [[_px(inner, p[2 * i]), _py(inner, p[2 * i + 1])] for p in trail["points"]]
+            np.testing.assert_allclose(drawn, want, atol=USER_UNIT_TOLERANCE)
     return python
 
 
@@ -111,10 +136,17 @@ def _check_gradient(site_dir: Path, st: dict) -> dict:
     for name in ("phi", "gradientNorm", "gradient", "iterations", "residual", "thetaNext"):
         _close(st[name], python[name], name)
     theta = st["theta"]
+    # The arrows are one step of beta magnified by the stated factor: the graphs ran with their product.
+    assert st["metaStepSize"] == pytest.approx(np.float32(st["betaShown"] * st["displayScale"]), rel=1e-7)
+    mean_end = python["thetaNext"].mean(axis=0)
+    _close(st["meanEnd"], mean_end, "meta-update (mean of the tasks' arrows)")
     for i, drawn in enumerate(st["arrows"]):
         cg = drawn["cg"]
         assert (cg["x1"], cg["y1"]) == pytest.approx(theta, abs=1e-6)
         assert (cg["x2"], cg["y2"]) == pytest.approx(python["thetaNext"][i], abs=ATOL)
+        mean = drawn["mean"]
+        assert (mean["x1"], mean["y1"]) == pytest.approx(theta, abs=1e-6)
+        assert (mean["x2"], mean["y2"]) == pytest.approx(mean_end, abs=ATOL)
         if st["exact"]:
             exact = drawn["exact"]
             assert (exact["x2"], exact["y2"]) == pytest.approx(python["exactThetaNext"][i], abs=ATOL)
@@ -124,7 +156,9 @@ def _check_gradient(site_dir: Path, st: dict) -> dict:
         iterations = int(python["iterations"][i])
         assert f"{iterations} iteration" in line
         x, y = python["gradient"][i]
-        assert f"({x:.3f}, {y:.3f})".replace("-", "−") in line
+        assert f"g = ({_number(x)}, {_number(y)})" in line
+    x, y = python["gradient"].mean(axis=0)
+    assert f"g = ({_number(x)}, {_number(y)})" in st["meanReadout"]
     if st["exact"]:
         _close(st["exactGradient"], python["exactGradient"], "exact gradient")
         x, y = python["exactGradient"][0]
@@ -144,6 +178,7 @@ def _lambda_slider(figure):
 def test_regularised_keyboard_and_lambda_slider_match_python(page, server, site_dir, imaml_page):
     figure = mounted_figure(page, server, imaml_page, REGULARISED)
     start = _state(figure)
+    assert start["trail"] is not None, "the first frame shows the trail"
     lambdas = _bumps(site_dir)["lambdas"]
     assert start["lam"] == pytest.approx(lambdas[start["lamIndex"]], rel=1e-7)
     _check_regularised(site_dir, start)
@@ -153,8 +188,9 @@ def test_regularised_keyboard_and_lambda_slider_match_python(page, server, site_
     handles.nth(0).focus()
     for key in ["ArrowRight"] * 4 + ["ArrowDown"] * 2:
         page.keyboard.press(key)
-    st = _state(figure)
+    st = _state(figure, trail=True)
     np.testing.assert_allclose(st["theta"], [start["theta"][0] + 0.04, start["theta"][1] - 0.02], atol=1e-6)
+    assert st["trail"] is not None and st["trail"]["theta"] != start["trail"]["theta"]
     _check_regularised(site_dir, st)
     # The other panel's handle is the same theta, and moves the first.
     handles.nth(1).focus()
@@ -193,8 +229,9 @@ def test_regularised_pointer_drag_moves_theta_in_both_panels(page, server, site_
     page.mouse.down()
     page.mouse.move(x + 50, y - 40, steps=6)
     page.mouse.up()
-    st = _state(figure)
+    st = _state(figure, trail=True)
     assert st["theta"][0] > start["theta"][0] + 0.05 and st["theta"][1] > start["theta"][1] + 0.05, st["theta"]
+    assert st["trail"] is not None
     _check_regularised(site_dir, st)
     centres = [h.locator("circle").last.evaluate("c => [c.getAttribute('cx'), c.getAttribute('cy')]")
                for h in handles.all()]
@@ -231,6 +268,11 @@ def test_implicit_gradient_keyboard_sliders_and_switch_match_python(page, server
     assert not start["exact"]
     python = _check_gradient(site_dir, start)
     assert (python["gradientNorm"] < 1e-4).all(), "the inner problem should be solved"
+    # The first frame's arrows are long enough to read (magnified), and none leaves the maps.
+    assert start["displayScale"] > 1 and not any(drawn["clipped"] for drawn in start["arrows"])
+    inner = start["arrows"][0]["inner"]
+    lengths = [np.hypot(*(python["thetaNext"][i] - start["theta"])) * inner["width"] for i in range(2)]
+    assert min(lengths) > 25, lengths  # user units
 
     handles = figure.get_by_role("slider", name=HANDLE, exact=False)
     handles.nth(1).focus()

@@ -17,7 +17,7 @@ import { clampToDomain, fmt, seriesColor } from "./plot.js";
 /**
  * createHandle(plot, parent, options) -> handle
  *   plot:    from plot.createPlot (scales, svg); parent: a d3 selection
- *   options: {x, y, label, series = 1, radius = 7,
+ *   options: {x, y, label, series = 1, color (a CSS colour instead of the series'), radius = 7,
  *             step = [dx, dy] (data units per arrow key; Shift multiplies by `bigFactor` = 10),
  *             movable = true (false: a point that can be focused, activated, removed),
  *             format = (x, y) => "x = …, y = …" (aria-valuetext; for an immovable point,
@@ -36,7 +36,7 @@ export function createHandle(plot, parent, options) {
   const ring = group.append("circle").attr("r", radius + 4).attr("fill", "none").attr("stroke-width", 2.5)
     .style("stroke", "var(--focus)").attr("visibility", "hidden");
   const dot = group.append("circle").attr("r", radius).attr("stroke-width", 2)
-    .style("fill", seriesColor(series)).style("stroke", "var(--fig-bg)");
+    .style("fill", options.color ?? seriesColor(series)).style("stroke", "var(--fig-bg)");
 
   const format = options.format ?? ((x, y) => `x = ${x.toFixed(2)}, y = ${y.toFixed(2)}`);
   function render() {

@@ -12,6 +12,7 @@
 
 import { contours } from "d3-contour";
 import { geoPath, geoTransform } from "d3-geo";
+import { colorOf } from "./palette.js";
 import { axes, createPlot, fmt, seriesColor, title as drawTitle, uniqueId } from "./plot.js";
 import { pngDataUrl } from "./png.js";
 
@@ -54,7 +55,8 @@ function weightImage(t, nx, ny) {
  *   parent: an HTML element; options: {width = 360, height = 330, margin, x = [0, 1], y = [0, 1],
  *   label (accessible name of the plot), xlabel = "a", ylabel = "b", title (drawn above the map)}
  *   landscape: {plot (plot.createPlot result), element (the wrapper <div>),
- *               draw({values, nx, ny}), marker(name, series) -> {set(x, y, text), hide()}, destroy()}
+ *               draw({values, nx, ny}), marker(name, series | {method | role, faint}) -> {set(x, y, text),
+ *               hide()}, destroy()}
  * The field's grid spans the plot's x and y domains with its first and last points on the edges.
  */
 export function createLandscape(parent, options = {}) {
@@ -120,13 +122,21 @@ export function createLandscape(parent, options = {}) {
     plot,
     element,
     draw,
-    /** A cross marking a point (a minimum), in palette colour `series`, with an accessible title. */
+    /**
+     * A cross marking a point (a minimum), with an accessible title, coloured by palette series
+     * number, or by palette name ({method: "imaml"} or {role: "taskMinimum"}, tagged as such);
+     * `faint: true` draws it at half opacity, for a reference point (a ghost of another map's).
+     */
     marker(name, series = 2) {
-      const g = markers.append("g").attr("class", "fig-marker").attr("data-marker", name).attr("visibility", "hidden");
+      const named = typeof series === "object" ? series : {};
+      const colour = named.method || named.role ? colorOf(named.method ?? named.role) : seriesColor(series);
+      const g = markers.append("g").attr("class", "fig-marker").attr("data-marker", name).attr("visibility", "hidden")
+        .attr("data-method", named.method ?? null).attr("data-role", named.role ?? null).style("fill", "none")
+        .attr("opacity", named.faint ? 0.5 : null);
       const titleNode = g.append("title").text(name);
       const arms = "M-6 -6L6 6M-6 6L6 -6";
       g.append("path").attr("d", arms).attr("stroke-width", 5).style("stroke", "var(--fig-bg)").attr("stroke-linecap", "round");
-      g.append("path").attr("d", arms).attr("stroke-width", 2.5).style("stroke", seriesColor(series)).attr("stroke-linecap", "round");
+      g.append("path").attr("d", arms).attr("stroke-width", 2.5).style("stroke", colour).attr("stroke-linecap", "round");
       return {
         element: g.node(),
         set(px, py, text = name) {

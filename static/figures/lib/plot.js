@@ -314,7 +314,8 @@ export function key(parent, entries) {
     if (entry.marker === "dot") {
       swatch.append("circle").attr("cx", 11).attr("cy", 6).attr("r", 4).style("fill", style.colour);
     } else if (entry.marker === "cross") {
-      swatch.append("path").attr("d", "M7,2L15,10M15,2L7,10").attr("stroke-width", 2).style("stroke", style.colour);
+      swatch.append("path").attr("d", "M7,2L15,10M15,2L7,10").attr("stroke-width", 2).style("stroke", style.colour)
+        .style("fill", "none");
     } else {
       const width = STROKES[entry.stroke ?? (entry.dashed ? "dashed" : "exact")].width;
       swatch.append("line").attr("x1", 0).attr("x2", 22).attr("y1", 6).attr("y2", 6)
