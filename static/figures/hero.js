@@ -102,6 +102,7 @@ async function build(element, params, runtime, { interactive }) {
   const plot = createPlot({
     width: 640, height: 400, margin: { top: 8, right: 8, bottom: 8, left: 8 }, ...DOMAIN,
     label: "The plane of a model's two parameters, with four tasks' best parameters, the starting point θ, one step from θ towards each task, and the meta-update of θ",
+    role: "group", // it holds θ's handle, which takes focus: not an image
   });
   element.append(plot.svg);
   plot.root.append("rect").attr("class", "fig-axis").attr("x", plot.inner.left).attr("y", plot.inner.top)
