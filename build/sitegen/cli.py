@@ -19,6 +19,7 @@ LAZY_COMMANDS = {
     "export": ("trainers.export", "export ONNX graphs, parameters and the models' manifest"),
     "cost": ("trainers.cost", "measure time and peak memory of one meta-iteration against inner steps"),
     "cosine": ("trainers.cosine", "measure the cosine between first-order and exact MAML meta-gradients"),
+    "curvature": ("trainers.curvature", "measure the extreme eigenvalues of alpha H at the start and end of MAML training"),
     "gallery": ("sitegen.gallery", "a PNG of every figure at 1280 and 390 px, light and dark (needs Playwright)"),
     "record-meta-train": ("trainers.meta_train_recording",
                           "record a run of the in-browser meta-training figure with the same graphs"),
