@@ -11,24 +11,31 @@
 //
 // What is drawn: the path phi_0..phi_k, and from theta two arrows pointing along the negative
 // exact and first-order meta-gradients (the direction a meta-descent step would take). The
-// gradients are short compared with the plane, so both arrows share one scale factor s, a round
-// number (1, 2 or 5 times a power of ten) chosen so that the longer arrow spans at most
-// `arrow_length` of the plane; the readout states s. That scaling is the only arithmetic done
-// here, and it is drawing, not maths: every number shown is a graph output.
+// gradients are short compared with the plane and their lengths span two orders of magnitude
+// over alpha and theta, so both arrows are drawn s times their length, s a round number (1, 2 or
+// 5 times a power of ten) chosen so that the longest of the arrows for every k = 1..5 spans at
+// most `arrow_length` of the plane. Moving k therefore never changes s (shorter gradients look
+// shorter), and a scale bar over the map shows the length of a gradient of a stated size. That
+// scaling is the only arithmetic done here, and it is drawing, not maths: every number shown is a
+// graph output.
 //
 // params: {dataset = "reptile" (toys.json's one-task set), task = 0 (which task of the data set),
 //          grid = 41, theta = [0.9, 0.8],
 //          step_size = 0.5 (alpha), steps = 3 (k), key_step = 0.01 (theta per arrow key),
-//          arrow_length = 0.45 (the longer arrow's most, in plane units)}
+//          arrow_length = 0.45 (the longest arrow's most, in plane units),
+//          view = [-0.1, 1.1] (the map's range on both axes: a margin around the plane theta moves
+//          in, so that arrows from theta on the plane's edge, in the settings the chapter suggests
+//          with alpha = 2 in the upper right corner, stay on the map)}
 //
 // mount() and picture() are one function: the static picture is the first frame without the
 // controls and with no input wired.
 
 import { latestOnly } from "./lib/latest.js";
-import { controlRow, slider, statusLine } from "./lib/controls.js";
+import { controlRow, element as newElement, slider, statusLine } from "./lib/controls.js";
 import { createHandle } from "./lib/handle.js";
 import { createLandscape, landscapeRow } from "./lib/landscape.js";
-import { arrow, clippedLayer, createPlot, curve, dots, legend } from "./lib/plot.js";
+import { METHODS } from "./lib/palette.js";
+import { arrow, clippedLayer, curve, dots, fmt, key } from "./lib/plot.js";
 import { formatNumber, matrixView } from "./lib/readouts.js";
 import { disposeAll, lineDataset, planeGrid } from "./lib/toys.js";
 
@@ -41,9 +48,11 @@ const DEFAULTS = {
   steps: 3,
   key_step: 0.01,
   arrow_length: 0.45,
+  view: [-0.1, 1.1],
 };
 const ALPHA_RANGE = { min: 0.05, max: 2, step: 0.05 };
-const SERIES = { theta: 1, exact: 2, firstOrder: 3, path: 5, minimum: 6 };
+/** The scale bar's length in plane units; its label gives the gradient length it stands for. */
+const SCALE_BAR = 0.2;
 const SUBSCRIPT = "₀₁₂₃₄₅₆₇₈₉";
 const sub = (j) => String(j).replace(/\d/g, (d) => SUBSCRIPT[Number(d)]);
 
@@ -54,11 +63,11 @@ function taskTensors(runtime, dataset, task) {
   return Object.fromEntries(["x_train", "y_train", "x_test", "y_test"].map((key) => [key, slice(key)]));
 }
 
-/** The task's support-set loss on the grid (line_landscape with one task), as a Float32Array. */
-async function supportLandscape(runtime, session, dataset, task, n) {
+/** The task's support-set loss on an n × n grid over `view` (line_landscape with one task). */
+async function supportLandscape(runtime, session, dataset, task, view, n) {
   const { N, arrays } = dataset;
   const inputs = {
-    grid: runtime.tensor(planeGrid(dataset.plane, n), [n * n, 2]),
+    grid: runtime.tensor(planeGrid(view, n), [n * n, 2]),
     x: runtime.tensor(arrays.x_train.subarray(task * N, (task + 1) * N), [1, N]),
     y: runtime.tensor(arrays.y_train.subarray(task * N, (task + 1) * N), [1, N]),
   };
@@ -105,31 +114,34 @@ function arrowScale(longest, target) {
 
 /** A labelled block of the matrix panel: a heading line and a wrapping row of matrices. */
 function panelSection(parent, heading) {
-  const section = document.createElement("div");
-  section.className = "figure-jacobian-section";
-  const title = document.createElement("p");
-  Object.assign(title.style, { margin: "0.5rem 0 0.2rem", fontFamily: "var(--font-ui)", fontSize: "0.85rem" });
-  title.textContent = heading;
-  const row = document.createElement("div");
-  Object.assign(row.style, { display: "flex", flexWrap: "wrap", gap: "0.4rem 1rem", alignItems: "center" });
-  section.append(title, row);
-  parent.append(section);
-  return row;
+  const section = newElement("div", { className: "figure-jacobian-section" }, parent);
+  newElement("p", { className: "figure-jacobian-heading", text: heading }, section);
+  return newElement("div", { className: "figure-jacobian-row" }, section);
+}
+
+/** A "=" or "×" between matrices (decorative: each matrix's label names it). */
+function operator(parent, text) {
+  return newElement("span", { className: "figure-matrix-operator", "aria-hidden": "true", text }, parent);
 }
 
 /**
- * The arrows' and the path's key, in a strip of its own under the map (over the map it would hide
- * part of the landscape). Decorative: the readout and the caption name every mark.
+ * The scale bar above the map's top right corner: SCALE_BAR plane units long, labelled with the
+ * gradient length it stands for at scale s. Returns {set(s)}.
  */
-function drawLegend(parent, left) {
-  const strip = createPlot({ width: 360, height: 54, margin: { top: 0, right: 0, bottom: 0, left: 0 }, role: null });
-  strip.svg.setAttribute("aria-hidden", "true");
-  legend(strip, [
-    { label: "−s × exact meta-gradient", series: SERIES.exact },
-    { label: "−s × first-order meta-gradient", series: SERIES.firstOrder, dashed: true },
-    { label: "inner path φ₀, φ₁, …, φₖ", series: SERIES.path, marker: "dot" },
-  ], { x: left, y: 12 });
-  parent.append(strip.svg);
+function scaleBar(plot) {
+  const g = plot.root.append("g").attr("class", "fig-scale-bar").attr("aria-hidden", "true");
+  const x1 = plot.inner.right;
+  const x0 = x1 - (plot.x(SCALE_BAR) - plot.x(0));
+  const y = 12;
+  g.append("path").attr("d", `M${fmt(x0)},${y - 4}V${y + 4}M${fmt(x0)},${y}H${fmt(x1)}M${fmt(x1)},${y - 4}V${y + 4}`)
+    .attr("stroke-width", 1.5).attr("fill", "none").style("stroke", "var(--fig-fg)");
+  const label = g.append("text").attr("class", "fig-text").attr("x", fmt(x0 - 6)).attr("y", y + 4)
+    .attr("text-anchor", "end").style("fill", "var(--fig-fg)");
+  return {
+    set(s) {
+      label.text(`gradient length ${Number((SCALE_BAR / s).toPrecision(2))}`);
+    },
+  };
 }
 
 /** Show exactly the view for k among several, one per k (their labels differ with k). */
@@ -163,7 +175,8 @@ async function build(element, params, runtime, { interactive }) {
   if (!task) throw new Error(`line data set "${settings.dataset}" has no task ${settings.task}`);
   const n = settings.grid;
   const loaded = performance.now();
-  const landscape = await supportLandscape(runtime, landscapeSession, dataset, settings.task, n);
+  const view = { a: settings.view, b: settings.view };
+  const landscape = await supportLandscape(runtime, landscapeSession, dataset, settings.task, view, n);
   const mapped = performance.now();
   const data = taskTensors(runtime, dataset, settings.task); // kept for every run; released on destroy
   // The graph computes every k up to its fixed maximum; its output shapes say which.
@@ -172,65 +185,81 @@ async function build(element, params, runtime, { interactive }) {
   const state = { theta: [...settings.theta], alpha: settings.step_size, k: settings.steps, result: null, scale: 1 };
 
   element.replaceChildren();
+  element.classList.add("figure-jacobian");
   const row = landscapeRow(element);
-  const map = createLandscape(row, {
-    x: dataset.plane.a,
-    y: dataset.plane.b,
-    title: `Support loss of the task a* = ${task.a}, b* = ${task.b}`,
+  // The map, and beside it (under it on a phone) its sliders, key and readout; the matrices under
+  // both, the width of the figure, so that a product of five fits on one row.
+  const mapColumn = newElement("div", { className: "figure-jacobian-map" }, row);
+  const side = newElement("div", { className: "figure-jacobian-side" }, row);
+  const map = createLandscape(mapColumn, {
+    x: view.a,
+    y: view.b,
+    margin: { top: 28 },
+    title: `Support loss of the task (${task.a}, ${task.b})`,
     label: "Support-set loss landscape of the task, with theta, the inner path and the two meta-gradient arrows",
   });
+  map.heading.attr("y", 30).attr("x", map.plot.inner.left + 4).attr("dy", "0.9em")
+    .style("paint-order", "stroke").style("stroke", "var(--fig-bg)").style("stroke-width", 3);
   map.draw({ values: landscape, nx: n, ny: n });
-  map.marker(`minimum of the task at a = ${task.a}, b = ${task.b}`, SERIES.minimum).set(task.a, task.b);
+  map.marker(`minimum of the task at a = ${task.a}, b = ${task.b}`, { role: "taskMinimum" }).set(task.a, task.b);
   const { plot } = map;
-  // Arrows and the path may leave the plane: clip them to the map.
+  const bar = scaleBar(plot);
+  // Arrows may leave the plane (lib/plot.js cuts them at its edge); the path is clipped to it.
   const marks = clippedLayer(plot, "marks");
-  const pathLine = curve(marks, plot.x, plot.y, { series: SERIES.path, width: 1.25 });
+  const pathLine = curve(marks, plot.x, plot.y, { role: "taskA", stroke: "inner" });
   const dotLayer = marks.append("g").attr("data-path", "phi");
   let pathDots = null;
-  const exactArrow = arrow(plot, marks, { series: SERIES.exact, width: 2.5 });
-  exactArrow.node.dataset.arrow = "exact";
-  const firstOrderArrow = arrow(plot, marks, { series: SERIES.firstOrder, width: 2.5, className: "fig-dashed" });
+  const arrowLayer = plot.layer("arrows");
+  const firstOrderArrow = arrow(plot, arrowLayer, { method: "fomaml", stroke: "firstOrder", width: 2.5 });
   firstOrderArrow.node.dataset.arrow = "first-order";
-  drawLegend(map.element, plot.inner.left);
+  const exactArrow = arrow(plot, arrowLayer, { method: "maml", stroke: "exact", width: 2.5 });
+  exactArrow.node.dataset.arrow = "exact";
   const handle = createHandle(plot, plot.layer("handles"), {
     interactive,
     x: state.theta[0],
     y: state.theta[1],
     label: "θ, the starting point of the inner steps",
-    series: SERIES.theta,
+    color: METHODS.maml.color,
     step: [settings.key_step, settings.key_step],
     format: (a, b) => `a = ${f2(a)}, b = ${f2(b)}`,
     onMove: (a, b) => {
-      state.theta = [a, b];
+      // theta stays on the plane; the map's margin beyond it is room for the arrows.
+      const clamp = (v, [lo, hi]) => Math.min(Math.max(v, lo), hi);
+      state.theta = [clamp(a, dataset.plane.a), clamp(b, dataset.plane.b)];
       runner.request(state.theta, state.alpha);
-      return { x: a, y: b };
+      return { x: state.theta[0], y: state.theta[1] };
     },
   });
 
-  // The numbers: every step's Jacobian, their product and the two meta-gradients.
-  const panel = document.createElement("div");
-  panel.className = "figure-jacobians";
-  Object.assign(panel.style, { minWidth: "0" });
-  row.append(panel);
-  const jacobianRow = panelSection(panel, "Step Jacobians Jⱼ = I − α H(φⱼ), H the support loss's Hessian:");
-  // Drawn in the chain rule's order, latest step on the left: J_{k-1} ... J_0.
-  const jacobianViews = Array.from({ length: maxSteps }, (_, j) => ({ j }))
-    .reverse()
-    .map(({ j }) => ({ j, view: matrixView(jacobianRow, { label: `J${sub(j)}` }) }));
-  const productRow = panelSection(panel, "Their product, the Jacobian of the whole inner loop:");
+  handle.element.dataset.method = "maml";
+  const controls = interactive ? controlRow(side) : null;
+  const keyHolder = newElement("div", { className: "figure-jacobian-key" }, side);
+  key(keyHolder, [
+    { method: "maml", stroke: "exact", label: "−s × exact meta-gradient" },
+    { method: "fomaml", stroke: "firstOrder", label: "−s × first-order meta-gradient" },
+    { role: "taskA", stroke: "inner", label: "inner path ϕ⁽⁰⁾ = θ, …, ϕ⁽ᵏ⁾" },
+    { role: "taskMinimum", marker: "cross", label: "the task's minimum" },
+  ]);
+  const readout = statusLine(side, { className: "figure-status figure-readout", live: interactive });
+
+  // The numbers: the step Jacobians in the chain rule's order (latest step on the left), their
+  // product, and the two meta-gradients, in one row each.
+  const panel = newElement("div", { className: "figure-jacobians" }, element);
+  const productRow = panelSection(panel, "The Jacobian of the inner loop, a product of step Jacobians Jⱼ = I − αHⱼ:");
   const productViews = Array.from({ length: maxSteps }, (_, i) => {
     const k = i + 1;
-    const chain = Array.from({ length: k }, (_, j) => `J${sub(k - 1 - j)}`).join(" ");
-    return matrixView(productRow, { label: `dφ${sub(k)}/dθ = ${chain} =` });
+    return matrixView(productRow, { label: `dϕ${sub(k)}/dθ`, labelBelow: true });
   });
-  const gradientRow = panelSection(panel, "Meta-gradients at θ (exact = (dφₖ/dθ)ᵀ × first-order):");
+  operator(productRow, "=");
+  const jacobianViews = Array.from({ length: maxSteps }, (_, j) => ({ j }))
+    .reverse()
+    .map(({ j }) => ({ j, view: matrixView(productRow, { label: `J${sub(j)}`, labelBelow: true }) }));
+  const gradientRow = panelSection(panel, "Meta-gradients at θ: exact = (dϕₖ/dθ)ᵀ × first-order");
   const exactViews = Array.from({ length: maxSteps }, (_, i) =>
-    matrixView(gradientRow, { label: `exact ∇θ L(φ${sub(i + 1)}) =`, rows: 2, columns: 1, digits: 4 }));
+    matrixView(gradientRow, { label: `exact ∇θ L(ϕ${sub(i + 1)}) =`, rows: 2, columns: 1, digits: 4 }));
   const firstOrderViews = Array.from({ length: maxSteps }, (_, i) =>
-    matrixView(gradientRow, { label: `first-order ∇L(φ${sub(i + 1)}) =`, rows: 2, columns: 1, digits: 4 }));
+    matrixView(gradientRow, { label: `first-order ∇L(ϕ${sub(i + 1)}) =`, rows: 2, columns: 1, digits: 4 }));
 
-  const controls = interactive ? controlRow(element) : null;
-  const readout = statusLine(element, { className: "figure-status figure-readout", live: interactive });
   if (interactive) {
     slider(controls, {
       label: "Inner step size α",
@@ -271,13 +300,18 @@ async function build(element, params, runtime, { interactive }) {
     const ys = Array.from({ length: k + 1 }, (_, j) => r.path[2 * j + 1]);
     pathLine.set(xs, ys);
     pathDots?.remove();
-    pathDots = dots(dotLayer, xs.slice(1), ys.slice(1), plot.x, plot.y, { series: SERIES.path, radius: 2.5 });
+    pathDots = dots(dotLayer, xs.slice(1), ys.slice(1), plot.x, plot.y, { role: "taskA", radius: 2.5 });
 
     const exact = r.meta_gradient.subarray(2 * (k - 1), 2 * k);
     const firstOrder = r.first_order_meta_gradient.subarray(2 * (k - 1), 2 * k);
-    const longest = Math.max(Math.hypot(exact[0], exact[1]), Math.hypot(firstOrder[0], firstOrder[1]));
+    // One scale for every k at this theta and alpha: the longest gradient over all k sets it.
+    let longest = 0;
+    for (const g of [r.meta_gradient, r.first_order_meta_gradient]) {
+      for (let i = 0; i < g.length; i += 2) longest = Math.max(longest, Math.hypot(g[i], g[i + 1]));
+    }
     const s = arrowScale(longest, settings.arrow_length);
     state.scale = s;
+    bar.set(s);
     exactArrow.set(a, b, a - s * exact[0], b - s * exact[1]);
     firstOrderArrow.set(a, b, a - s * firstOrder[0], b - s * firstOrder[1]);
 
@@ -293,7 +327,7 @@ async function build(element, params, runtime, { interactive }) {
     readout.set(
       `θ = (${f2(a)}, ${f2(b)}), α = ${r.alpha.toFixed(2)}, k = ${k}: query loss after the inner steps ` +
         `L(φ${sub(k)}) = ${formatNumber(r.test_loss[k], 4)} (at θ: ${formatNumber(r.test_loss[0], 4)}). ` +
-        `Arrows from θ: −s × each meta-gradient, with s = ${s}.`,
+        `Arrows from θ: −s × each meta-gradient, with s = ${s} for every k.`,
     );
     Object.assign(element.dataset, { theta: JSON.stringify(r.theta), steps: String(k), arrowScale: String(s) });
   }
@@ -333,6 +367,7 @@ async function build(element, params, runtime, { interactive }) {
         testLoss: Array.from(r.test_loss),
         scale: state.scale,
         inner: plot.inner,
+        view,
         arrows: { exact: arrowEnds(exactArrow), firstOrder: arrowEnds(firstOrderArrow) },
         matrices: {
           jacobians: shown(jacobianViews.map(({ view }) => view)),

@@ -96,10 +96,10 @@ def _drawn_marks(figure) -> dict:
             const line = g.querySelector('line');
             const head = g.querySelector('path').getAttribute('d');
             const start = [Number(line.getAttribute('x1')), Number(line.getAttribute('y1'))];
+            const end = [Number(line.getAttribute('x2')), Number(line.getAttribute('y2'))];
             // The head's first point is the tip; an arrow shorter than its head has only a shaft.
-            const tip = head ? head.match(/^M([-\\d.]+),([-\\d.]+)/).slice(1).map(Number)
-                             : [Number(line.getAttribute('x2')), Number(line.getAttribute('y2'))];
-            return {start, tip};
+            const tip = head ? head.match(/^M([-\\d.]+),([-\\d.]+)/).slice(1).map(Number) : end;
+            return {start, tip, end, clipped: g.dataset.clipped === 'true'};
         };
         const dots = [...mount.querySelectorAll('[data-path="phi"] circle')]
             .map((c) => [Number(c.getAttribute('cx')), Number(c.getAttribute('cy'))]);
@@ -122,23 +122,37 @@ def _check_jacobian(figure, site_dir: Path, state: dict, arrow_length: float = 0
     for j, shown in zip(reversed(range(k)), matrices["jacobians"]):
         _assert_printed(shown, python["jacobians"][j], 3)
     assert len(matrices["product"]) == len(matrices["exact"]) == len(matrices["firstOrder"]) == 1
-    assert matrices["product"][0]["label"].startswith(f"dφ{chr(0x2080 + k)}/dθ")
+    assert matrices["product"][0]["label"] == f"dϕ{chr(0x2080 + k)}/dθ"
     _assert_printed(matrices["product"][0], python["products"][k - 1], 3)
     _assert_printed(matrices["exact"][0], python["meta_gradient"][k - 1], 4)
     _assert_printed(matrices["firstOrder"][0], python["first_order_meta_gradient"][k - 1], 4)
-    # The arrow scale: a round number that keeps the longer arrow within arrow_length.
+    # The arrow scale: a round number that keeps the longest arrow of every k within arrow_length,
+    # so that moving k never changes it.
     s = state["scale"]
-    longest = max(np.linalg.norm(python["meta_gradient"][k - 1]),
-                  np.linalg.norm(python["first_order_meta_gradient"][k - 1]))
+    longest = max(np.linalg.norm(python["meta_gradient"], axis=1).max(),
+                  np.linalg.norm(python["first_order_meta_gradient"], axis=1).max())
     assert _is_round_scale(s), s
     assert longest * s <= arrow_length * (1 + 1e-5) and longest * _next_round_scale(s) > arrow_length * (1 - 1e-5)
     assert f"s = {s:g}" in state["readout"] or f"s = {s}" in state["readout"]
     # Both arrows: theta -> theta - s * gradient, in the plane and on the screen.
     theta = np.asarray(state["theta"], dtype=np.float64)
     inner = state["inner"]
+    (a0, a1), (b0, b1) = state["view"]["a"], state["view"]["b"]
 
     def px(point) -> list[float]:
-        return [inner["left"] + point[0] * inner["width"], inner["bottom"] - point[1] * inner["height"]]
+        return [inner["left"] + (point[0] - a0) / (a1 - a0) * inner["width"],
+                inner["bottom"] - (point[1] - b0) / (b1 - b0) * inner["height"]]
+
+    def drawn_end(start: list[float], end: list[float]) -> list[float]:
+        """Where lib/plot.js draws an arrow's end: its tip, or where it leaves the plot."""
+        t = 1.0
+        for v0, v1, lo, hi in ((start[0], end[0], inner["left"], inner["left"] + inner["width"]),
+                               (start[1], end[1], inner["top"], inner["top"] + inner["height"])):
+            if v1 > hi:
+                t = min(t, (hi - v0) / (v1 - v0))
+            if v1 < lo:
+                t = min(t, (lo - v0) / (v1 - v0))
+        return [start[0] + t * (end[0] - start[0]), start[1] + t * (end[1] - start[1])]
 
     drawn = _drawn_marks(figure)
     for key, name in (("exact", "meta_gradient"), ("firstOrder", "first_order_meta_gradient")):
@@ -146,7 +160,12 @@ def _check_jacobian(figure, site_dir: Path, state: dict, arrow_length: float = 0
         np.testing.assert_allclose(state["arrows"][key]["from"], theta, rtol=0, atol=ATOL)
         np.testing.assert_allclose(state["arrows"][key]["to"], tip, rtol=0, atol=ATOL, err_msg=key)
         np.testing.assert_allclose(drawn[key]["start"], px(theta), rtol=0, atol=USER_UNIT_TOLERANCE)
-        np.testing.assert_allclose(drawn[key]["tip"], px(tip), rtol=0, atol=USER_UNIT_TOLERANCE, err_msg=key)
+        end = drawn_end(px(theta), px(tip))
+        if drawn[key]["clipped"]:  # cut at the plot's edge: its end lies on the way to the tip
+            np.testing.assert_allclose(drawn[key]["end"], end, rtol=0, atol=USER_UNIT_TOLERANCE, err_msg=key)
+        else:
+            np.testing.assert_allclose(end, px(tip), rtol=0, atol=1e-9, err_msg=f"{key} should be clipped")
+            np.testing.assert_allclose(drawn[key]["tip"], px(tip), rtol=0, atol=USER_UNIT_TOLERANCE, err_msg=key)
     # The inner path's dots: phi_1 .. phi_k.
     assert len(drawn["dots"]) == k
     for j, dot in enumerate(drawn["dots"], start=1):
@@ -210,7 +229,9 @@ def test_touch_drag_moves_theta(new_page, server, site_dir, chapter_page):
     page = new_page(has_touch=True, viewport={"width": 900, "height": 900})
     figure = mounted_figure(page, server, chapter_page, JACOBIAN)
     start = _settle(figure)["theta"]
-    box = figure.get_by_role("slider", name=THETA_NAME).locator("circle").last.bounding_box()
+    handle = figure.get_by_role("slider", name=THETA_NAME)
+    handle.scroll_into_view_if_needed()  # the figure is taller than the viewport
+    box = handle.locator("circle").last.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     cdp = page.context.new_cdp_session(page)
 
@@ -246,11 +267,14 @@ def test_alpha_slider(page, server, site_dir, chapter_page):
 def test_k_slider_shows_each_steps_matrices(page, server, site_dir, chapter_page):
     figure = mounted_figure(page, server, chapter_page, JACOBIAN)
     steps = figure.get_by_role("slider", name="Inner steps k")
+    scales = set()
     for k in (1, 5, 2, 4):
         steps.fill(str(k))
         state = _settle(figure)
         assert state["k"] == k
         _check_jacobian(figure, site_dir, state)
+        scales.add(state["scale"])
+    assert len(scales) == 1, f"the arrow scale changed with k: {scales}"
     steps.focus()
     page.keyboard.press("ArrowRight")
     state = _settle(figure)
@@ -272,6 +296,11 @@ def test_large_step_overshoots_and_still_matches(page, server, site_dir, chapter
     state = _settle(figure)
     np.testing.assert_allclose(state["theta"], [1.0, 1.0], atol=1e-6)
     python = _check_jacobian(figure, site_dir, state)
+    # The chapter's setting at the default k = 3: both arrows stay on the map.
+    figure.get_by_role("slider", name="Inner steps k").fill("3")
+    state = _settle(figure)
+    _check_jacobian(figure, site_dir, state)
+    assert figure.locator(".figure-mount [data-arrow][data-clipped]").count() == 0
     # What the chapter says the reader sees here, for every k.
     assert np.linalg.eigvalsh(python["jacobians"][0]).min() < -1
     for k in range(1, 6):

@@ -164,11 +164,13 @@ def check_everything(site_dir: Path, mount, st: dict) -> dict[str, np.ndarray]:
     for name, tip in want.items():
         np.testing.assert_allclose(st["arrows"][name]["from"], x, rtol=0, atol=1e-7, err_msg=name)
         np.testing.assert_allclose(st["arrows"][name]["to"], tip, rtol=0, atol=CLOSED_FORM_ATOL * (1 + s), err_msg=name)
-    # ... and where they are drawn: x1 across, x2 up, the unit square filling the plot area.
+    # ... and where they are drawn: x1 across, x2 up, the plane filling the plot area.
     inner = st["inner"]
+    (lo1, hi1), (lo2, hi2) = st["plane"]["a"], st["plane"]["b"]
 
     def user_units(p):
-        return [inner["left"] + p[0] * inner["width"], inner["bottom"] - p[1] * inner["height"]]
+        return [inner["left"] + (p[0] - lo1) / (hi1 - lo1) * inner["width"],
+                inner["bottom"] - (p[1] - lo2) / (hi2 - lo2) * inner["height"]]
 
     for name, marks in drawn_arrows(mount).items():
         key = {"first-order": "firstOrder"}.get(name, name)
@@ -178,8 +180,8 @@ def check_everything(site_dir: Path, mount, st: dict) -> dict[str, np.ndarray]:
 
     # The numbers beside the map are the graph's, to the three digits shown.
     shown = {
-        "Hessian C =": python["curvature"], "eigenvalues of C:": python["eigenvalues"],
-        "exact, (I − αC) ∇f(φ) =": python["meta_gradient"], "first-order, ∇f(φ) =": python["first_order_meta_gradient"],
+        "Hessian C =": python["curvature"], "eigenvalues μ of C:": python["eigenvalues"],
+        "exact, (I − αC) ∇f(ϕ) =": python["meta_gradient"], "first-order, ∇f(ϕ) =": python["first_order_meta_gradient"],
     }
     for label, values in shown.items():
         np.testing.assert_allclose(shown_numbers(mount, label), values.reshape(-1), rtol=0, atol=5e-4 + 1e-7, err_msg=label)
@@ -310,6 +312,52 @@ def test_negative_curvature_lengthens_the_exact_arrow(page, server, site_dir, pa
     np.testing.assert_allclose(python["meta_gradient"], 1.5 * python["first_order_meta_gradient"], atol=1e-6)
 
 
+def _eigen_axes(mount) -> list[dict]:
+    """Each eigen-axis as drawn: its direction in the plane (y up) and its label."""
+    return mount.evaluate("""m => {
+        const labels = [...m.querySelectorAll('.fig-eigen-label')].map((t) => t.textContent);
+        return [...m.querySelectorAll('.fig-eigen-axis')].map((g, i) => {
+            const l = g.querySelector('line'); const at = (n) => Number(l.getAttribute(n));
+            return {d: [at('x2') - at('x1'), -(at('y2') - at('y1'))], label: labels[i]};
+        });
+    }""")
+
+
+def test_eigen_axes_are_cs_eigenvectors(page, server, site_dir, pages_with):
+    """The two dotted axes run along C's eigenvectors (numpy's), labelled with the eigenvalues."""
+    mount = open_curvature(page, server, pages_with)
+    for values in ((0.5, -0.1, 0.0), (0.3, 0.4, -0.2), (0.5, 0.5, 0.5)):
+        for name, value in zip(("a (C₁₁)", "b (C₁₂ = C₂₁)", "c (C₂₂)"), values):
+            mount.get_by_role("slider", name=name).fill(str(value))
+        st = settled(mount)
+        check_everything(site_dir, mount, st)
+        mu, vectors = np.linalg.eigh(np.array([[st["a"], st["b"]], [st["b"], st["c"]]], dtype=np.float64))
+        inner, (lo, hi) = st["inner"], st["plane"]["a"]
+        to_plane = np.array([(hi - lo) / inner["width"], (hi - lo) / inner["height"]])
+        for axis, m, v in zip(_eigen_axes(mount), mu, vectors.T):
+            d = np.asarray(axis["d"]) * to_plane
+            assert abs(abs(d @ v) / np.linalg.norm(d) - 1) < 1e-3, (axis, v)
+            printed = f"{m:.2f}".replace("-0.00", "0.00").replace("-", "−")  # as lib/readouts.js prints
+            assert axis["label"] == f"μ = {printed}"
+
+
+def test_the_chapters_settings_keep_every_arrow_on_the_map(page, server, site_dir, pages_with):
+    """a = b = c = 0.5, alpha = 2, x in the upper right; and a = c = -0.5, b = 0: no arrow is cut."""
+    mount = open_curvature(page, server, pages_with)
+    for values, alpha, moves in (((0.5, 0.5, 0.5), "2", ["Shift+ArrowUp"] * 6),
+                                 ((-0.5, 0.0, -0.5), "1", [])):
+        mount.get_by_role("button", name="Reset").click()
+        for name, value in zip(("a (C₁₁)", "b (C₁₂ = C₂₁)", "c (C₂₂)"), values):
+            mount.get_by_role("slider", name=name).fill(str(value))
+        mount.get_by_role("slider", name="Inner step size α").fill(alpha)
+        mount.get_by_role("slider", name="x, the starting point").focus()
+        for key in moves:
+            page.keyboard.press(key)
+        st = settled(mount)
+        check_everything(site_dir, mount, st)
+        assert mount.locator(".fig-arrow[data-clipped]").count() == 0, (values, st["x"])
+
+
 def test_keyboard_moves_x(page, server, site_dir, pages_with):
     mount = open_curvature(page, server, pages_with)
     start = settled(mount)["x"]
@@ -322,9 +370,9 @@ def test_keyboard_moves_x(page, server, site_dir, pages_with):
     check_everything(site_dir, mount, st)
     assert handle.get_attribute("aria-valuetext") == f"x₁ = {st['x'][0]:.2f}, x₂ = {st['x'][1]:.2f}"
     page.keyboard.press("Shift+ArrowUp")  # a big step
-    page.keyboard.press("Home")  # x1 to the left edge
+    page.keyboard.press("Home")  # x1 to the left edge of the plane
     st = settled(mount)
-    np.testing.assert_allclose(st["x"], [0.0, start[1] + 0.12], atol=1e-6)
+    np.testing.assert_allclose(st["x"], [st["plane"]["a"][0], start[1] + 0.12], atol=1e-6)
     check_everything(site_dir, mount, st)
 
 
@@ -386,7 +434,7 @@ def test_dark_mode_and_no_javascript(new_page, server, pages_with):
     page = new_page(color_scheme="dark")
     mount = open_curvature(page, server, pages_with)
     fill = mount.locator('[data-layer="map"] rect').last.evaluate("r => getComputedStyle(r).fill")
-    assert fill == "rgb(158, 202, 225)", fill  # --fig-contour-high of the dark palette
+    assert fill == "rgb(70, 82, 96)", fill  # --fig-contour-high of the dark palette
     page = new_page(java_script_enabled=False)
     pages = pages_with(f'data-figure="{FIGURE}"')
     page.goto(server.url(pages[0][: -len("index.html")]))
@@ -394,7 +442,7 @@ def test_dark_mode_and_no_javascript(new_page, server, pages_with):
     picture.scroll_into_view_if_needed()
     assert picture.is_visible()
     assert picture.locator('[data-layer="map"] image').get_attribute("href").startswith("data:image/png;base64,")
-    assert picture.locator(".fig-arrow-exact path").get_attribute("d")
+    assert picture.locator(".fig-arrow-exact path").last.get_attribute("d")
     assert picture.locator('table[aria-label="Hessian C ="]').count() == 1
 
 

@@ -7,8 +7,10 @@
 // whose alpha is t. The mask is a one-pixel-per-grid-value PNG (png.js), so the map follows dark
 // mode through CSS alone and a picture stays a few kilobytes. Contours come from d3-contour.
 //
-// Values are drawn on a log scale, normalised to the map's own range, because losses on these
-// toys span several orders of magnitude and the interesting structure is near the minimum.
+// Values are drawn on a log scale, because losses on these toys span several orders of magnitude
+// and the interesting structure is near the minimum. By default each map is normalised to its own
+// range; a figure whose maps are compared with each other passes one logScale() to all of them
+// (and can draw it with colourBar()), so that one colour means one value in every map.
 
 import { contours } from "d3-contour";
 import { geoPath, geoTransform } from "d3-geo";
@@ -40,6 +42,21 @@ export function logNormalise(values) {
   return out;
 }
 
+/**
+ * A fixed log scale from `lo` to `hi` (both > 0), shared by maps and their colour bar:
+ * {lo, hi, t(value) in [0, 1] (values outside clamp to the ends), value(t)}.
+ */
+export function logScale(lo, hi) {
+  const l0 = Math.log(lo);
+  const span = Math.log(hi) - l0 || 1;
+  return {
+    lo,
+    hi,
+    t: (v) => Math.min(1, Math.max(0, (Math.log(Math.max(v, lo)) - l0) / span)),
+    value: (t) => Math.exp(l0 + t * span),
+  };
+}
+
 /** The mask image: alpha = t, one pixel per grid value, image rows top-down (grid rows bottom-up). */
 function weightImage(t, nx, ny) {
   const pixels = new Uint8Array(nx * ny * 2); // grey (unused) + alpha
@@ -53,15 +70,16 @@ function weightImage(t, nx, ny) {
 /**
  * createLandscape(parent, options) -> landscape
  *   parent: an HTML element; options: {width = 360, height = 330, margin, x = [0, 1], y = [0, 1],
- *   label (accessible name of the plot), xlabel = "a", ylabel = "b", title (drawn above the map)}
- *   landscape: {plot (plot.createPlot result), element (the wrapper <div>),
- *               draw({values, nx, ny}), marker(name, series | {method | role, faint}) -> {set(x, y, text),
- *               hide()}, destroy()}
+ *   label (accessible name of the plot), xlabel = "a", ylabel = "b", title (drawn above the map),
+ *   ticks = 5 (tick count or values on both axes)}
+ *   landscape: {plot (plot.createPlot result), element (the wrapper <div>), heading (the title),
+ *               draw({values, nx, ny, scale, levels}), marker(name, series | {method | role, faint}) ->
+ *               {set(x, y, text), hide()}, destroy()}
  * The field's grid spans the plot's x and y domains with its first and last points on the edges.
  */
 export function createLandscape(parent, options = {}) {
   const { width = 360, height = 330, margin = {}, x = [0, 1], y = [0, 1] } = options;
-  const { label = "", xlabel = "a", ylabel = "b", title = "" } = options;
+  const { label = "", xlabel = "a", ylabel = "b", title = "", ticks = 5 } = options;
   const plot = createPlot({
     width,
     height,
@@ -75,8 +93,8 @@ export function createLandscape(parent, options = {}) {
   element.className = "figure-landscape";
   element.append(plot.svg);
   parent.append(element);
-  axes(plot, { xlabel, ylabel, grid: false });
-  if (title) drawTitle(plot, title);
+  axes(plot, { xlabel, ylabel, grid: false, xticks: ticks, yticks: ticks });
+  const heading = title ? drawTitle(plot, title) : null;
 
   // The map and its contours, clipped to the plot area by a nested <svg>.
   const { left, top, width: w, height: h } = plot.inner;
@@ -94,8 +112,12 @@ export function createLandscape(parent, options = {}) {
   const contourPath = map.append("path").attr("class", "fig-contours").attr("fill", "none")
     .attr("stroke-width", 1).style("stroke", "var(--fig-axis)").style("stroke-opacity", 0.55);
 
-  function draw({ values, nx, ny }) {
-    const t = logNormalise(values);
+  /**
+   * Paint a grid of values; `scale` (a logScale) fixes the colours, else the map's own range does.
+   * `levels` contour lines are spread evenly over the colour ramp.
+   */
+  function draw({ values, nx, ny, scale = null, levels: count = CONTOUR_LEVELS }) {
+    const t = scale ? Float64Array.from(values, scale.t) : logNormalise(values);
     // Grid points lie on the plot's edges, pixel centres half a cell inside: the image is drawn
     // half a cell larger on every side so that each value sits at its own (a, b).
     const cw = w / (nx - 1);
@@ -111,7 +133,7 @@ export function createLandscape(parent, options = {}) {
         this.stream.point(plot.x(a0 + ((gx - 0.5) * (a1 - a0)) / (nx - 1)), plot.y(b0 + ((gy - 0.5) * (b1 - b0)) / (ny - 1)));
       },
     });
-    const levels = Array.from({ length: CONTOUR_LEVELS }, (_, k) => (k + 1) / (CONTOUR_LEVELS + 1));
+    const levels = Array.from({ length: count }, (_, k) => (k + 1) / (count + 1));
     const rings = contours().size([nx, ny]).thresholds(levels)(t);
     const path = geoPath(toPlot).digits(1);
     contourPath.attr("d", rings.map((ring) => path(ring) ?? "").join(""));
@@ -121,6 +143,7 @@ export function createLandscape(parent, options = {}) {
   return {
     plot,
     element,
+    heading, // the title's <text> selection (null without a title), for figures that retitle a map
     draw,
     /**
      * A cross marking a point (a minimum), with an accessible title, coloured by palette series
@@ -157,13 +180,74 @@ export function createLandscape(parent, options = {}) {
 /** Lay landscapes out side by side (wrapping on narrow screens); returns the container <div>. */
 export function landscapeRow(parent) {
   const row = document.createElement("div");
-  row.className = "figure-landscapes";
-  Object.assign(row.style, {
-    display: "grid",
-    gridTemplateColumns: "repeat(auto-fit, minmax(min(100%, 15rem), 1fr))",
-    gap: "0.8rem",
-    alignItems: "start",
-  });
+  row.className = "figure-landscapes"; // laid out by static/css/figures/landscapes.css
   parent.append(row);
   return row;
+}
+
+/**
+ * colourBar(parent, {scale, width = 360, label, ticks}) -> {element, plot, mark(name, style) -> {set(value)}}
+ *   A horizontal bar of the maps' colour ramp under a shared logScale, ticked at `ticks` (default:
+ *   the powers of ten inside the scale) and titled `label`. mark() adds a small triangle above
+ *   the bar at a value (a minimum's), coloured like a marker (series number or {method | role}).
+ */
+export function colourBar(parent, { scale, width = 360, label = "", ticks } = {}) {
+  const plot = createPlot({
+    width,
+    height: 58,
+    margin: { top: 12, right: 10, bottom: 32, left: 44 },
+    x: [0, 1],
+    y: [0, 1],
+    label,
+    role: "img",
+  });
+  const element = document.createElement("div");
+  element.className = "figure-colour-bar";
+  element.append(plot.svg);
+  parent.append(element);
+  const { left, top, width: w, height: h } = plot.inner;
+  const gradientId = uniqueId("ramp");
+  const gradient = plot.root.append("defs").append("linearGradient").attr("id", gradientId);
+  gradient.append("stop").attr("offset", 0).style("stop-color", "var(--fig-contour-low)");
+  gradient.append("stop").attr("offset", 1).style("stop-color", "var(--fig-contour-high)");
+  plot.layer("bar").append("rect").attr("x", left).attr("y", top).attr("width", w).attr("height", h)
+    .style("fill", `url(#${gradientId})`).style("stroke", "var(--fig-axis)").attr("stroke-width", 1);
+  const decades = [];
+  for (let e = Math.ceil(Math.log10(scale.lo) - 1e-9); 10 ** e <= scale.hi * (1 + 1e-9); e++) decades.push(10 ** e);
+  const values = ticks ?? decades;
+  const axis = plot.layer("ticks").attr("class", "fig-text").attr("aria-hidden", "true");
+  for (const v of values) {
+    const x = left + scale.t(v) * w;
+    axis.append("line").attr("x1", fmt(x)).attr("x2", fmt(x)).attr("y1", top + h).attr("y2", top + h + 4)
+      .style("stroke", "var(--fig-axis)");
+    axis.append("text").attr("x", fmt(x)).attr("y", top + h + 16).attr("text-anchor", "middle")
+      .style("fill", "var(--fig-axis)").text(String(Number(v.toPrecision(2))));
+  }
+  if (label) {
+    axis.append("text").attr("x", left + w / 2).attr("y", plot.height - 2).attr("text-anchor", "middle")
+      .style("fill", "var(--fig-axis)").text(label);
+  }
+  const marks = plot.layer("marks");
+  return {
+    element,
+    plot,
+    mark(name, style = 1) {
+      const named = typeof style === "object" ? style : {};
+      const colour = named.method || named.role ? colorOf(named.method ?? named.role) : seriesColor(style);
+      const g = marks.append("g").attr("data-marker", name).attr("data-method", named.method ?? null)
+        .attr("data-role", named.role ?? null).attr("opacity", named.faint ? 0.5 : null).attr("visibility", "hidden");
+      const titleNode = g.append("title").text(name);
+      for (const [stroke, width] of [["var(--fig-bg)", 5], [colour, 2]]) {
+        g.append("line").attr("y1", top).attr("y2", top + h).attr("stroke-width", width).style("stroke", stroke);
+      }
+      g.append("path").attr("d", `M0,${top}L-5,${top - 10}L5,${top - 10}Z`).attr("stroke-width", 1.5)
+        .style("fill", colour).style("stroke", "var(--fig-bg)");
+      return {
+        set(value, text = name) {
+          g.attr("transform", `translate(${fmt(left + scale.t(value) * w)} 0)`).attr("visibility", "visible");
+          titleNode.text(text);
+        },
+      };
+    },
+  };
 }

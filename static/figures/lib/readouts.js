@@ -11,25 +11,25 @@ export function formatNumber(value, digits = DIGITS) {
 }
 
 /**
- * matrixView(parent, {label, rows = 2, columns = 2, digits}) -> {element, set(values)}
- *   A labelled matrix of numbers (a <table> with bracket borders); values row-major.
+ * matrixView(parent, {label, rows = 2, columns = 2, digits, labelBelow = false}) -> {element, set(values)}
+ *   A labelled matrix of numbers (a <table> between square brackets); values row-major. The label
+ *   stands left of the matrix, or under it with `labelBelow` (for matrices written in a row as a
+ *   product). Its look is static/css/figures/landscapes.css's (.figure-matrix).
  */
-export function matrixView(parent, { label, rows = 2, columns = 2, digits = DIGITS }) {
+export function matrixView(parent, { label, rows = 2, columns = 2, digits = DIGITS, labelBelow = false }) {
   const figure = document.createElement("div");
-  figure.className = "figure-matrix";
-  Object.assign(figure.style, { display: "inline-flex", alignItems: "center", gap: "0.4rem", fontFamily: "var(--font-ui)", fontSize: "0.9rem" });
+  figure.className = labelBelow ? "figure-matrix figure-matrix-below" : "figure-matrix";
   const caption = document.createElement("span");
+  caption.className = "figure-matrix-label";
   caption.textContent = label;
   const table = document.createElement("table");
-  table.className = "readout";
+  table.className = "readout figure-matrix-brackets";
   table.setAttribute("aria-label", label);
-  Object.assign(table.style, { borderLeft: "2px solid currentColor", borderRight: "2px solid currentColor", borderCollapse: "separate", borderSpacing: "0.5rem 0.1rem", margin: "0", fontVariantNumeric: "tabular-nums" });
   const cells = [];
   for (let r = 0; r < rows; r++) {
     const tr = document.createElement("tr");
     for (let c = 0; c < columns; c++) {
       const td = document.createElement("td");
-      Object.assign(td.style, { textAlign: "right", padding: "0", border: "0" });
       tr.append(td);
       cells.push(td);
     }
