@@ -185,8 +185,8 @@ async function build(element, params, runtime, { interactive }) {
   const state = { theta: [...settings.theta], alpha: settings.step_size, k: settings.steps, result: null, scale: 1 };
 
   element.replaceChildren();
-  element.classList.add("figure-jacobian");
   const row = landscapeRow(element);
+  row.classList.add("figure-jacobian"); // on the row: a static picture keeps what is inside `element`
   // The map, and beside it (under it on a phone) its sliders, key and readout; the matrices under
   // both, the width of the figure, so that a product of five fits on one row.
   const mapColumn = newElement("div", { className: "figure-jacobian-map" }, row);

@@ -91,8 +91,8 @@ async function build(element, params, runtime, { interactive }) {
   const f3 = (v) => formatNumber(v, 3);
 
   element.replaceChildren();
-  element.classList.add("figure-curvature");
   const row = landscapeRow(element);
+  row.classList.add("figure-curvature"); // on the row: a static picture keeps what is inside `element`
   // The map, and beside it (under it on a phone, on the same screen) its controls, key and numbers.
   const mapColumn = newElement("div", { className: "figure-curvature-map" }, row);
   const side = newElement("div", { className: "figure-curvature-side" }, row);

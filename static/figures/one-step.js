@@ -125,8 +125,8 @@ async function build(element, params, runtime, { interactive }) {
   const state = { theta: [...settings.theta], alpha: settings.step_size, result: null, steps: 0, busy: false, path: [] };
 
   element.replaceChildren();
-  element.classList.add("figure-one-step");
   const row = landscapeRow(element);
+  row.classList.add("figure-one-step"); // on the row: a static picture keeps what is inside `element`
   const panels = dataset.tasks.map((task, i) => {
     const map = createLandscape(row, {
       ...domain,
