@@ -121,6 +121,17 @@ def _merge_evaluation(out: Path, manifest: dict) -> None:
             model["evaluation"] = results[name]
 
 
+def _merge_training(manifest: dict) -> None:
+    """models.<m>.training: each trained model's budget, from its config and time (trainers.budget)."""
+    from trainers.budget import training_budget
+
+    for model in manifest["models"].values():
+        model.pop("training", None)
+        budget = training_budget(model)
+        if budget is not None:
+            model["training"] = budget
+
+
 def _merge_measurements(out: Path, manifest: dict) -> None:
     """measurements.<key> from `article cost` and `article cosine` (measurements.json)."""
     measurements = mf.load_measurements(out)
@@ -185,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
     if SPRITES in selected:
         _export_sprites(out, manifest)
     _merge_evaluation(out, manifest)
+    _merge_training(manifest)
     _merge_measurements(out, manifest)
     manifest["models"] = dict(sorted(manifest["models"].items()))
 

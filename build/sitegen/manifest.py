@@ -132,8 +132,20 @@ def _cell(evaluation: dict, shots: str, step: int) -> str:
 
 
 def _inner_steps(model: dict) -> int | None:
+    training = model.get("training") or {}
+    if isinstance(training.get("inner_steps"), int):
+        return training["inner_steps"]
     steps = (model.get("config") or {}).get("inner_steps")
     return steps if isinstance(steps, int) else None
+
+
+def _points(model: dict) -> str:
+    """The points per task a model's meta-training update used: support + query, or pooled."""
+    training = model.get("training") or {}
+    support, query = training.get("support_points"), training.get("query_points")
+    if not isinstance(support, int) or not isinstance(query, int):
+        return "–"
+    return f"{support + query} pooled" if training.get("pooled") else f"{support} + {query}"
 
 
 def _row_order(item: tuple[str, dict]) -> tuple:
@@ -147,10 +159,20 @@ def _number(value: Any, unit: str = "") -> str:
     return f"{value:,.0f}{unit}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "–"
 
 
+# The meta-training columns of the results table: header, and the cell of a model.
+TRAINING_COLUMNS = (
+    ("Inner steps", lambda m: _number(_inner_steps(m))),
+    ("Iterations", lambda m: _number((m.get("training") or {}).get("iterations", m.get("iterations")))),
+    ("Points per task", _points),
+    ("Time", lambda m: _number((m.get("training") or {}).get("seconds", m.get("train_seconds")), " s")),
+)
+
+
 def results_table(manifest: Manifest) -> str:
-    """Every evaluated model's MSE (mean ± 95% CI) for each K after 0, 1, 5, 10 steps, with its
-    inner steps, meta-iterations and training time. Models without an evaluation (the untrained
-    demo parameters) have no row."""
+    """Every evaluated model's MSE (mean ± 95% CI) for each K after 0, 1, 5, 10 steps, and its
+    meta-training budget: inner steps, meta-iterations, points per task (support + query, or
+    pooled) and training time. Models without an evaluation (the untrained demo parameters) have
+    no row."""
     models = manifest.lookup("models")
     if not isinstance(models, dict) or not models:
         raise ManifestError("the manifest lists no models")
@@ -165,26 +187,26 @@ def results_table(manifest: Manifest) -> str:
                     for k in shots)
     head2 = "".join(f'<th scope="col">{s} step{"s" if s != 1 else ""}</th>'
                     for _ in shots for s in RESULT_STEPS)
+    head2 += "".join(f'<th scope="col" class="training">{title}</th>' for title, _ in TRAINING_COLUMNS)
     rows = []
     for name, model in evaluated:
         label = METHOD_LABELS.get(model.get("method"), name)
         cells = "".join(_cell(model["evaluation"], k, s) for k in shots for s in RESULT_STEPS)
+        training = "".join(f'<td class="training">{html.escape(cell(model))}</td>' for _, cell in TRAINING_COLUMNS)
         rows.append(f'<tr><th scope="row" data-model="{html.escape(name)}">{html.escape(label)}</th>'
-                    f'<td>{_number(_inner_steps(model))}</td>{cells}'
-                    f'<td>{_number(model.get("iterations"))}</td>'
-                    f'<td>{_number(model.get("train_seconds"), " s")}</td></tr>')
+                    f'{cells}{training}</tr>')
     # Wider than the text column on small screens: a focusable labelled region, so the keyboard
     # can scroll it (as the build does for code and display maths).
     return ('<div class="table-wrap" tabindex="0" role="region" aria-label="Results on sinusoids">'
             '<table class="results">\n'
             '<caption>Mean squared error on held-out sinusoid tasks (mean ± 95% confidence '
-            'interval) after 0, 1, 5 and 10 fine-tuning steps with K support points; the inner '
-            'steps each model was meta-trained with, its meta-iterations and its training '
-            'time (wall clock on one CPU thread, compilation included).</caption>\n'
-            f'<thead><tr><th rowspan="2" scope="col">Model</th>'
-            f'<th rowspan="2" scope="col">Inner steps</th>{head1}'
-            f'<th rowspan="2" scope="col">Iterations</th>'
-            f'<th rowspan="2" scope="col">Training</th></tr>\n<tr>{head2}</tr></thead>\n'
+            'interval) after 0, 1, 5 and 10 fine-tuning steps with K support points; and how each '
+            'model was meta-trained: its inner steps, meta-iterations, the points per task its '
+            'update used (support + query, or pooled for the baseline) and its training time '
+            '(wall clock on one CPU thread, compilation included).</caption>\n'
+            f'<thead><tr><th rowspan="2" scope="col">Model</th>{head1}'
+            f'<th colspan="{len(TRAINING_COLUMNS)}" scope="colgroup" class="training">Meta-training</th></tr>\n'
+            f'<tr>{head2}</tr></thead>\n'
             f'<tbody>\n' + "\n".join(rows) + '\n</tbody>\n</table></div>\n')
 
 

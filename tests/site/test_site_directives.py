@@ -149,33 +149,43 @@ def test_results_table():
     html = results_table(Manifest(MODELS / "manifest.json"))
     assert '<table class="results">' in html and "K = 5" in html and "K = 10" in html
     assert '<td class="estimate">1.50<span class="ci"> ± 0.10</span></td>' in html
-    assert "<td>61 s</td>" in html
+    assert '<td class="training">61 s</td>' in html
 
 
-def test_results_table_rows_follow_the_article_with_steps_and_iterations(tmp_path):
+def test_results_table_rows_follow_the_article_with_their_training_budget(tmp_path):
     """Methods in the article's order (a variant after its method, by inner steps), each row with
-    its inner steps, iterations and time; a model without an evaluation (demo) gets no row."""
+    its meta-training budget (inner steps, iterations, points per task, time) in a column group of
+    its own; a model without an evaluation (demo) gets no row."""
     fixture = json.loads((MODELS / "manifest.json").read_text())
     evaluation = fixture["models"]["maml"]["evaluation"]
 
-    def model(method: str, config: dict, iterations: int, seconds: float) -> dict:
-        return {"method": method, "config": config, "iterations": iterations, "train_seconds": seconds,
-                "evaluation": evaluation}
+    def model(method: str, steps: int, iterations: int, seconds: float, support: int, query: int,
+              pooled: bool = False) -> dict:
+        training = {"inner_steps": steps, "iterations": iterations, "seconds": seconds,
+                    "support_points": support, "query_points": query, "pooled": pooled}
+        return {"method": method, "config": {"inner_steps": steps}, "iterations": iterations,
+                "train_seconds": seconds, "evaluation": evaluation, "training": training}
 
     models = {
         "demo": {"method": "untrained-initialisation", "iterations": 0, "train_seconds": 0.0},
-        "imaml": model("imaml", {"inner_steps": 10}, 15000, 63.6),
-        "maml": model("maml", {"inner_steps": 1}, 70000, 140.3),
-        "maml5": model("maml", {"inner_steps": 5}, 70000, 812.0),
-        "pretrained": model("pretrained", {}, 70000, 117.4),
+        "imaml": model("imaml", 10, 15000, 63.6, 5, 10),
+        "maml": model("maml", 1, 70000, 140.3, 5, 10),
+        "maml5": model("maml", 5, 70000, 812.0, 5, 10),
+        "pretrained": model("pretrained", 0, 70000, 117.4, 10, 10, pooled=True),
+        "reptile": model("reptile", 10, 70000, 216.2, 10, 0),
     }
     (tmp_path / "manifest.json").write_text(json.dumps({"models": models}))
     html = results_table(Manifest(tmp_path / "manifest.json"))
-    assert re.findall(r'data-model="([^"]+)"', html) == ["pretrained", "maml", "maml5", "imaml"]
-    assert "untrained" not in html and '<th scope="col">Iterations</th>' not in html
-    assert '<th rowspan="2" scope="col">Iterations</th>' in html
-    row = re.search(r'<tr><th scope="row" data-model="maml5">(.*?)</tr>', html).group(1)
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
-    assert row.startswith("MAML</th>") and cells[0] == "5" and cells[-2:] == ["70,000", "812 s"]
-    assert len(cells) == 1 + 2 * 4 + 2  # inner steps, K = 5 and 10 at 0, 1, 5, 10 steps, iterations, time
-    assert re.search(r'data-model="pretrained">Pretrained \(m = 0\)</th><td>–</td>', html)
+    assert re.findall(r'data-model="([^"]+)"', html) == ["pretrained", "maml", "maml5", "reptile", "imaml"]
+    assert "untrained" not in html
+    assert '<th colspan="4" scope="colgroup" class="training">Meta-training</th>' in html
+
+    def cells(name: str) -> list[str]:
+        row = re.search(rf'<tr><th scope="row" data-model="{name}">(.*?)</tr>', html).group(1)
+        return re.findall(r"<td[^>]*>(.*?)</td>", row)
+
+    assert len(cells("maml5")) == 2 * 4 + 4  # K = 5 and 10 at 0, 1, 5, 10 steps, then the budget
+    assert cells("maml5")[-4:] == ["5", "70,000", "5 + 10", "812 s"]
+    assert cells("pretrained")[-4:] == ["0", "70,000", "20 pooled", "117 s"]
+    assert cells("reptile")[-4:] == ["10", "70,000", "10 + 0", "216 s"]
+    assert cells("imaml")[-4:] == ["10", "15,000", "5 + 10", "64 s"]
