@@ -164,7 +164,7 @@ TRAINING_COLUMNS = (
     ("Inner steps", lambda m: _number(_inner_steps(m))),
     ("Iterations", lambda m: _number((m.get("training") or {}).get("iterations", m.get("iterations")))),
     ("Points per task", _points),
-    ("Time", lambda m: _number((m.get("training") or {}).get("seconds", m.get("train_seconds")), " s")),
+    ("Time", lambda m: _number((m.get("training") or {}).get("seconds", m.get("train_seconds")), "\u00a0s")),
 )
 
 

@@ -149,7 +149,7 @@ def test_results_table():
     html = results_table(Manifest(MODELS / "manifest.json"))
     assert '<table class="results">' in html and "K = 5" in html and "K = 10" in html
     assert '<td class="estimate">1.50<span class="ci"> ± 0.10</span></td>' in html
-    assert '<td class="training">61 s</td>' in html
+    assert '<td class="training">61\u00a0s</td>' in html
 
 
 def test_results_table_rows_follow_the_article_with_their_training_budget(tmp_path):
@@ -185,7 +185,7 @@ def test_results_table_rows_follow_the_article_with_their_training_budget(tmp_pa
         return re.findall(r"<td[^>]*>(.*?)</td>", row)
 
     assert len(cells("maml5")) == 2 * 4 + 4  # K = 5 and 10 at 0, 1, 5, 10 steps, then the budget
-    assert cells("maml5")[-4:] == ["5", "70,000", "5 + 10", "812 s"]
-    assert cells("pretrained")[-4:] == ["0", "70,000", "20 pooled", "117 s"]
-    assert cells("reptile")[-4:] == ["10", "70,000", "10 + 0", "216 s"]
-    assert cells("imaml")[-4:] == ["10", "15,000", "5 + 10", "64 s"]
+    assert cells("maml5")[-4:] == ["5", "70,000", "5 + 10", "812\u00a0s"]
+    assert cells("pretrained")[-4:] == ["0", "70,000", "20 pooled", "117\u00a0s"]
+    assert cells("reptile")[-4:] == ["10", "70,000", "10 + 0", "216\u00a0s"]
+    assert cells("imaml")[-4:] == ["10", "15,000", "5 + 10", "64\u00a0s"]
