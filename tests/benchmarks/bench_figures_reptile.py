@@ -60,10 +60,10 @@ KEY_EVENTS = f"""async ([f, count]) => {{
   return times;
 }}"""
 
-# ms from an input event on slider `index` (0 k, 1 alpha, 2 epsilon) to the redraw, sweeping the
-# slider up and down through `values`.
-SLIDER_EVENTS = f"""async ([f, index, values, rounds]) => {{
-  const input = f.querySelectorAll('input[type=range]')[index];
+# ms from an input event on the slider labelled `label` to the redraw, sweeping the slider up and
+# down through `values` (found by its label, so the order of the sliders does not matter).
+SLIDER_EVENTS = f"""async ([f, label, values, rounds]) => {{
+  const input = [...f.querySelectorAll('input[type=range]')].find((i) => i.labels?.[0]?.textContent === label);
   const times = [];
   for (let r = 0; r < rounds; r++) {{
     for (const v of [...values, ...[...values].reverse()]) {{
@@ -123,11 +123,11 @@ def reptile(bench: Bench) -> list[Result]:
     results += _summary(f"{INTERPOLATION}: theta key event to arrows redrawn",
                         page.evaluate(KEY_EVENTS, [figure, 60]))
     results += _summary(f"{INTERPOLATION}: alpha slider event to redraw",
-                        page.evaluate(SLIDER_EVENTS, [figure, 1, alphas, 1]))
+                        page.evaluate(SLIDER_EVENTS, [figure, "Inner step size α", alphas, 1]))
     results += _summary(f"{INTERPOLATION}: k slider event to redraw",
-                        page.evaluate(SLIDER_EVENTS, [figure, 0, [1, 2, 3, 4, 5], 6]))
+                        page.evaluate(SLIDER_EVENTS, [figure, "Inner steps k", [1, 2, 3, 4, 5], 6]))
     results += _summary(f"{INTERPOLATION}: epsilon slider event to redraw",
-                        page.evaluate(SLIDER_EVENTS, [figure, 2, epsilons, 2]))
+                        page.evaluate(SLIDER_EVENTS, [figure, "Interpolation rate ε", epsilons, 2]))
     results += _summary(f"{INTERPOLATION}: switch toggled to redraw",
                         page.evaluate(SWITCH_EVENTS, [figure, 1, 40]))
     page.close()
