@@ -53,7 +53,7 @@ def fixed_batches(config: dict, count: int, seed: int = BATCH_SEED) -> list[Task
     ]
 
 
-def _summary(values: list[float]) -> dict:
+def summarise(values: list[float]) -> dict:
     tensor = torch.tensor(values, dtype=torch.float64)
     half_width = 1.96 * float(tensor.std()) / math.sqrt(len(values)) if len(values) > 1 else float("nan")
     return {
@@ -66,10 +66,10 @@ def _summary(values: list[float]) -> dict:
 
 def agreement_over(params: Params, batches: list[TaskBatch], hp: HyperParams) -> dict:
     cosines, ratios = zip(*(gradient_agreement(params, batch, hp) for batch in batches))
-    return {"cosine": _summary(list(cosines)), "norm_ratio": _summary(list(ratios)), "batches": len(batches)}
+    return {"cosine": summarise(list(cosines)), "norm_ratio": summarise(list(ratios)), "batches": len(batches)}
 
 
-def _committed_model(models: Path) -> tuple[Params, dict]:
+def committed_model(models: Path) -> tuple[Params, dict]:
     exported = mf.load(models)
     entry = (exported or {}).get("models", {}).get(MODEL)
     if entry is None:
@@ -80,7 +80,7 @@ def _committed_model(models: Path) -> tuple[Params, dict]:
 
 def measure(models: Path, batches: int, seed: int = BATCH_SEED) -> dict:
     """Cosine statistics at the start and the end of the committed maml run."""
-    trained, entry = _committed_model(models)
+    trained, entry = committed_model(models)
     config = entry["config"]
     hp = hyperparams(config)
     fixed = fixed_batches(config, batches, seed)

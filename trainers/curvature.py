@@ -33,7 +33,7 @@ from torch.func import grad, jvp, vmap
 
 from trainers import manifest as mf
 from trainers.config import hyperparams
-from trainers.cosine import MODEL, _committed_model, _summary, fixed_batches
+from trainers.cosine import MODEL, committed_model, fixed_batches, summarise
 from trainers.errors import UserError
 from trainers.inner import sgd_step, task_loss
 from trainers.methods import HyperParams, TaskBatch
@@ -148,8 +148,8 @@ def curvature_over(params: Params, batches: list[TaskBatch], hp: HyperParams) ->
     return {
         "tasks": len(per_task["lowest"]),
         "batches": len(batches),
-        **{key: _summary(values) for key, values in per_task.items()},
-        "batch_norm_ratio": _summary([b["batch_norm_ratio"] for b in per_batch]),
+        **{key: summarise(values) for key, values in per_task.items()},
+        "batch_norm_ratio": summarise([b["batch_norm_ratio"] for b in per_batch]),
         "share_below_0": round(float((lowest < THRESHOLDS[0]).double().mean()), 6),
         "share_above_1": round(float((highest > THRESHOLDS[1]).double().mean()), 6),
         "share_above_2": round(float((highest > THRESHOLDS[2]).double().mean()), 6),
@@ -158,7 +158,7 @@ def curvature_over(params: Params, batches: list[TaskBatch], hp: HyperParams) ->
 
 def measure(models: Path, batches: int, seed: int = BATCH_SEED) -> dict:
     """The spectra of alpha H at the start and the end of the committed maml run."""
-    trained, entry = _committed_model(models)
+    trained, entry = committed_model(models)
     config = entry["config"]
     hp = hyperparams(config)
     fixed = fixed_batches(config, batches, seed)
