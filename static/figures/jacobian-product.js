@@ -326,7 +326,7 @@ async function build(element, params, runtime, { interactive }) {
 
     readout.set(
       `θ = (${f2(a)}, ${f2(b)}), α = ${r.alpha.toFixed(2)}, k = ${k}: query loss after the inner steps ` +
-        `L(φ${sub(k)}) = ${formatNumber(r.test_loss[k], 4)} (at θ: ${formatNumber(r.test_loss[0], 4)}). ` +
+        `L(ϕ${sub(k)}) = ${formatNumber(r.test_loss[k], 4)} (at θ: ${formatNumber(r.test_loss[0], 4)}). ` +
         `Arrows from θ: −s × each meta-gradient, with s = ${s} for every k.`,
     );
     Object.assign(element.dataset, { theta: JSON.stringify(r.theta), steps: String(k), arrowScale: String(s) });

@@ -172,7 +172,7 @@ def _check_jacobian(figure, site_dir: Path, state: dict, arrow_length: float = 0
         np.testing.assert_allclose(dot, px(python["path"][j]), rtol=0, atol=USER_UNIT_TOLERANCE)
     # The readout quotes the query loss after k steps and at theta, as the graph computed them.
     loss = lambda v: f"{v:.4f}"  # noqa: E731 - formatNumber(v, 4) for these positive losses
-    assert f"L(φ{chr(0x2080 + k)}) = {loss(python['test_loss'][k])}" in state["readout"]
+    assert f"L(ϕ{chr(0x2080 + k)}) = {loss(python['test_loss'][k])}" in state["readout"]
     assert f"at θ: {loss(python['test_loss'][0])}" in state["readout"]
     return python
 
