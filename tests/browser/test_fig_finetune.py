@@ -74,7 +74,9 @@ def reference(site_dir: Path, model: str, st: dict, steps: int) -> dict:
 
 def assert_matches(st: dict, ref: dict, *, params_key="params", mse_key="mse") -> None:
     np.testing.assert_allclose(st["samples"]["y"], ref["sample_y"], rtol=0, atol=ATOL)
-    np.testing.assert_allclose(st[mse_key], ref["mse"], rtol=0, atol=ATOL)
+    # An MSE near 10 (the default task's, before fine-tuning) carries float32's relative error of
+    # its 200-term mean, about 1e-6: compare it relatively as well.
+    np.testing.assert_allclose(st[mse_key], ref["mse"], rtol=2e-6, atol=ATOL)
     for name in PARAM_NAMES:
         np.testing.assert_allclose(np.asarray(st[params_key][name]),
                                    np.asarray(ref["params"][name]).reshape(-1), rtol=0, atol=ATOL,
