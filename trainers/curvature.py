@@ -8,7 +8,7 @@ trainers' own task_loss (float64, full reorthogonalisation, LANCZOS_STEPS steps:
 extremes need, and each step costs one product, where forming H_i in full would cost 1,761 of
 them and an eigendecomposition; the tests check the two agree).
 
-Over the first tasks of `article cosine`'s seeded meta-batches, at the maml run's initialisation and
+Over the first BATCHES of `article cosine`'s seeded meta-batches, at the maml run's initialisation and
 at its committed parameters, we report, each as mean, 95% CI, min and max over the tasks:
 
 - `lowest`, `highest`: the smallest and largest eigenvalue of alpha H_i;
@@ -33,14 +33,15 @@ from torch.func import grad, jvp, vmap
 
 from trainers import manifest as mf
 from trainers.config import hyperparams
-from trainers.cosine import MODEL, committed_model, fixed_batches, summarise
+from trainers.cosine import BATCH_SEED, MODEL, committed_model, fixed_batches, summarise
 from trainers.errors import UserError
 from trainers.inner import sgd_step, task_loss
 from trainers.methods import HyperParams, TaskBatch
 from trainers.model import Params, init_params
 
-BATCHES = 8  # of cosine's seeded meta-batches: 8 x 25 = 200 tasks, 200 Hessians per checkpoint
-BATCH_SEED = 4321  # cosine's batches, so the two measurements describe the same tasks
+# The first 8 of cosine's seeded meta-batches (its BATCH_SEED, so both measurements describe the
+# same tasks): 8 x 25 = 200 tasks, one Lanczos run each per checkpoint.
+BATCHES = 8
 THRESHOLDS = (0.0, 1.0, 2.0)  # shares of tasks with an eigenvalue of alpha H below 0, above 1 and 2
 LANCZOS_STEPS = 120
 LANCZOS_SEED = 0  # of the starting vector
