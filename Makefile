@@ -61,6 +61,9 @@ train-all: setup-test
 	$(BIN)/article train omniglot --threads 2
 	$(BIN)/article evaluate
 	$(BIN)/article export
+	$(BIN)/article cosine
+	$(BIN)/article curvature
+	$(BIN)/article record-meta-train --seconds 150
 
 # Re-export every graph and compare it byte for byte with the committed one (about six minutes).
 check-exports: setup-test

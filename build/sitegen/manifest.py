@@ -111,7 +111,7 @@ def _render_value(self, tokens, idx, options, env) -> str:
 # The methods in the order the article introduces them, with the names the prose uses; a model
 # the list does not know keeps its manifest name and comes last.
 METHOD_LABELS = {
-    "pretrained": "Pretrained (m = 0)",
+    "pretrained": "Pretrained",  # its inner steps (0) are in the table's own column
     "maml": "MAML",
     "fomaml": "First-order MAML",
     "reptile": "Reptile",
