@@ -87,7 +87,7 @@ async function metaPath(runtime, session, data, start, settings) {
   return results;
 }
 
-async function build(element, params, runtime, { interactive }) {
+async function build(container, params, runtime, { interactive }) {
   const settings = { ...DEFAULTS, ...params };
   const [dataset, session] = await Promise.all([lineDataset(runtime, settings.dataset), runtime.session("line_maml_step")]);
   const data = sampleTensors(runtime, dataset, "both");
@@ -97,8 +97,10 @@ async function build(element, params, runtime, { interactive }) {
   ]);
   const f2 = (v) => v.toFixed(2);
 
-  element.replaceChildren();
-  element.classList.add("hero-figure");
+  // An inner element carries the layout class: the build inlines the container's contents only.
+  const element = document.createElement("div");
+  element.className = "hero-figure";
+  container.replaceChildren(element);
   const plot = createPlot({
     width: 640, height: 400, margin: { top: 8, right: 8, bottom: 8, left: 8 }, ...DOMAIN,
     label: "The plane of a model's two parameters, with four tasks' best parameters, the starting point θ, one step from θ towards each task, and the meta-update of θ",
