@@ -295,7 +295,7 @@ async function build(element, rawParams, runtime, { interactive }) {
     const label = `${methodInfo(name).label} model trained here`;
     finetune?.destroy();
     const heading = document.createElement("p");
-    Object.assign(heading.style, { margin: "1rem 0 0.2rem", fontFamily: "var(--font-ui)", fontSize: "0.95rem", fontWeight: "600" });
+    heading.className = "meta-train-finetune-heading";
     heading.textContent = `Fine-tuning the ${label}, as it was after ${snapshot.iteration} meta-iterations`;
     const holder = document.createElement("div");
     holder.className = "meta-train-finetune";
