@@ -1,6 +1,6 @@
 """`article evaluate [MODEL ...]`: every trained model under the article's one protocol.
 
-Protocol (ARTICLE.md): 600 sinusoid tasks from a fixed seed; K = 5 and K = 10 support points; 0 to
+Protocol: 600 sinusoid tasks from a fixed seed; K = 5 and K = 10 support points; 0 to
 10 SGD steps with alpha = 0.01 (the shared inner loop, batched over the 600 tasks with vmap); the
 error is the MSE against the true function on 1,000 equally spaced points of [-5, 5]; we report
 the mean over tasks and a 95% confidence interval (1.96 standard errors). The K = 5 support

@@ -5,7 +5,7 @@ A step function takes a dict of named tensors and returns a dict of named tensor
 directly, so we first let `make_fx` flatten the function into plain aten ops with symbolic shapes,
 then export that graph through a module whose `forward` has the inputs' names as parameters, so
 `dynamic_shapes` can be keyed by name and the ONNX inputs and outputs carry stable names (the
-figures address tensors by these names). See the project's FINDINGS.md.
+figures address tensors by these names).
 
 The returned signature is read back from the written file, so what the manifest says is what the
 graph is.

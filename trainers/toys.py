@@ -91,7 +91,7 @@ class LineDataset:
         }
 
 
-# The data sets of the figures (ARTICLE.md). The plane shown is theta in [0, 1]^2. `reptile` is
+# The data sets of the figures. The plane shown is theta in [0, 1]^2. `reptile` is
 # the one single-task set, so the Reptile figure and "The Jacobian product, live" (one task, with
 # separate train and test points) share it.
 LINE_DATASETS: dict[str, LineDataset] = {

@@ -21,7 +21,7 @@
 //
 // params: {x = [0.8, 0.2] (first position), step_size = 1 (alpha), arrow_scale = 1, grid = 41
 //          (points per axis of the map), key_step = 0.01 (x per arrow key), plane = [-0.25, 1.25]
-//          (both axes); a, b, c default to toys.json's quadratic.defaults (ARTICLE.md: 0.5,
+//          (both axes); a, b, c default to toys.json's quadratic.defaults (0.5,
 //          -0.1, 0)}
 //
 // mount() and picture() are one function: the static picture is the first frame without the

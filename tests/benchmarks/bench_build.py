@@ -11,7 +11,7 @@
 3. page weight: gzip bytes of each page before figures load: the HTML, the stylesheets and
    scripts it links (with the chunks main.js imports statically), its images, and the KaTeX
    fonts its maths needs (woff2 is already compressed; counted as is).
-Budgets (issue 2): cold <= 2 s, rebuild <= 300 ms, text page <= 80 KB.
+Budgets: cold <= 2 s, rebuild <= 300 ms, text page <= 80 KB.
 """
 from __future__ import annotations
 

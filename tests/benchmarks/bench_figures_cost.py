@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/benchmarks/bench_figures.py --only cost
 
-Targets (issue 8): viewport to interactive <= 1 s with the runtime cached; one redraw per drag or
+Targets: viewport to interactive <= 1 s with the runtime cached; one redraw per drag or
 slider event <= 33 ms. For "jacobian-product", a theta key event and an alpha slider event each
 include one line_jacobian_product run and the redraw (the figure's idle() resolves once drawn);
 a k slider event only repaints from the stored result. For "meta-gradient-cost" (no graph: it

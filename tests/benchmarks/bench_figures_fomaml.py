@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/benchmarks/bench_figures.py --only fomaml [--no-reference]
 
-Targets (issue 8): viewport to interactive <= 1 s with the runtime cached; one redraw per drag or
+Targets: viewport to interactive <= 1 s with the runtime cached; one redraw per drag or
 slider event <= 33 ms. Each event is timed from its dispatch until the figure's idle() resolves
 (the graphs have run and the marks are updated) plus a layout read, which forces the SVG's style
 and layout update into the measured time:

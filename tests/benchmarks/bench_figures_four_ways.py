@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/benchmarks/bench_figures.py --only four-ways [--no-reference]
 
-Targets (issue 10): viewport to interactive <= 1 s with the runtime cached; one redraw per drag
+Targets: viewport to interactive <= 1 s with the runtime cached; one redraw per drag
 event <= 33 ms. A theta event reruns all four methods' graphs (line_compare_maml, _fomaml,
 _reptile, _imaml), one after the other, and redraws their arrows and readouts; it is timed from
 its dispatch until the figure's idle() resolves, plus a layout read, which forces the SVG's style

@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/benchmarks/bench_figures.py --only game
 
-Targets (issue 11): time to interactive <= 1 s with the runtime cached; from the reader's answer
+Targets: time to interactive <= 1 s with the runtime cached; from the reader's answer
 to the model's answer on screen <= 300 ms at 20-way.
 
 The game sits near the top of the Introduction, so it starts loading with the page, before any

@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/benchmarks/bench_figures.py --only imaml --no-reference
 
-Targets (issue 9): viewport to interactive <= 1 s; one redraw per theta drag event or lambda
+Targets: viewport to interactive <= 1 s; one redraw per theta drag event or lambda
 event <= 33 ms. A redraw is everything one event causes: the graph runs (regularised maps and
 inner solver; or inner solver, CG and, with the switch on, the direct solve), the maps or arrows
 redrawn, and the layout that follows; the figure's idle() resolves once they are drawn. Drag

@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/benchmarks/bench_figures.py --only landscapes
 
-Targets (issue 4): viewport to interactive <= 1 s with the runtime cached; one redraw for a k
+Targets: viewport to interactive <= 1 s with the runtime cached; one redraw for a k
 change or for a theta drag event <= 33 ms. A k change repaints synchronously from the stored
 graph output, so its time is the input handler's; a theta event includes the line_maml_step run
 and the arrows' update (the figure's idle() resolves once they are drawn).

@@ -3,7 +3,7 @@ bench_figures plug-in.
 
     .venv/bin/python tests/benchmarks/bench_figures.py --only reptile
 
-Targets (issue 8): viewport to interactive <= 1 s with the runtime cached; one redraw per drag or
+Targets: viewport to interactive <= 1 s with the runtime cached; one redraw per drag or
 slider event <= 33 ms. A theta event (a drag step or an arrow key), an alpha or an epsilon change
 runs line_reptile_interpolation once and redraws the arrows and the readouts (the figure's idle()
 resolves once they are drawn); a k change or a switch only redraws from the stored result. Each

@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/benchmarks/bench_figures.py --only sine-average
 
-Targets (issue 17): viewport to interactive <= 1 s with the runtime cached; one input <= 33 ms.
+Targets: viewport to interactive <= 1 s with the runtime cached; one input <= 33 ms.
 An input is a press of "Sample more" (one sinusoid_tasks run for as many new tasks as are drawn
 already, up to 512 at the last press, then the redraw) or of "Start over" (eight tasks again).
 

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-# FINDINGS.md: without the networking flags Chromium keeps trying hosts this machine cannot reach.
+# Without the networking flags Chromium keeps trying hosts this machine cannot reach.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -203,7 +203,7 @@ def test_first_frame_is_the_closed_form_at_the_defaults(page, server, site_dir, 
     figure, mount = open_figure_only(page, server, pages_with)
     st = settled(mount)
     params = figure_params(figure)
-    assert (st["a"], st["b"], st["c"]) == pytest.approx((0.5, -0.1, 0.0))  # ARTICLE.md's defaults
+    assert (st["a"], st["b"], st["c"]) == pytest.approx((0.5, -0.1, 0.0))  # toys.json's defaults
     assert st["x"] == pytest.approx(params["x"]) and st["alpha"] == pytest.approx(params["step_size"])
     python = check_everything(site_dir, mount, st)
     # Not vacuous: at the defaults the two arrows differ visibly, and f is negative somewhere.
