@@ -29,7 +29,9 @@ from .project import Project
 SCRIPT = Path(__file__).with_name("pictures.mjs")
 # What a picture depends on besides its params: the figure code, the shared runtime, this
 # renderer and the pinned npm packages (d3, linkedom, fast-png, onnxruntime-web).
-CODE_GLOBS = ("static/figures/**/*.js", "static/js/runtime-core.js")
+# The data files figures read by path besides the manifest's models (toys.json, the recorded
+# meta-training run) count too: a re-recorded run must redraw the picture that shows it.
+CODE_GLOBS = ("static/figures/**/*.js", "static/js/runtime-core.js", "static/models/*.json")
 CODE_FILES = ("build/sitegen/pictures.mjs", "package-lock.json")
 FIGURE_LINE = re.compile(r"^\s*:::+\s*figure\s+(\S+)", re.MULTILINE)
 

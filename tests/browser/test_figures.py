@@ -153,7 +153,7 @@ def test_without_webassembly_the_picture_stays_with_its_reason(new_page, demo):
     figure = page.locator(DEMO_FIGURE).first
     figure.scroll_into_view_if_needed()
     page.wait_for_selector(f"{DEMO_FIGURE}[data-state=failed]")
-    assert figure.locator(".figure-fallback .figure-picture svg").is_visible()
+    assert figure.locator(".figure-fallback .figure-picture svg[role=img]").is_visible()
     note = figure.locator(".fallback-note").inner_text()
     assert "WebAssembly" in note and note.count(".") == 1, note
     assert figure.locator(".figure-mount > *").count() == 0
