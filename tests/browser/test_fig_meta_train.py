@@ -21,7 +21,9 @@ from .conftest import page_url_path
 from .meta_train_reference import fine_tune_given, replay
 
 ATOL = 1e-5
-DRIFT_RTOL = 2e-3  # after 50 meta-iterations (see the test)
+IMAML_NORM_RTOL = 1e-2  # CG stops on a relative residual (see the first test)
+# A mean squared error near 4 carries float32's relative rounding of a long mean (3e-6 seen).
+MSE_RTOL = 1e-5
 FIGURE = "meta-train"
 METHODS = ("pretrained", "maml", "fomaml", "reptile", "imaml")
 LABELS = {"pretrained": "pretrained baseline", "maml": "MAML", "fomaml": "first-order MAML",
@@ -85,25 +87,28 @@ def test_fifty_iterations_of_every_method_match_python(page, server, site_dir, p
         want = replay(site_dir / "models", params, method, 50)
         got = mount.evaluate("(m, name) => m.figureTest.state(name)", method)
         assert got["iteration"] == 50, method
-        # Fifty Adam steps compound float32 rounding that differs between the wasm kernels and
-        # Python's native ones: Adam divides by the gradients' running size, so a rounding-level
-        # difference in a small gradient moves a parameter by up to a step's size. iMAML's ten
-        # inner steps and CG solves to tolerance reach 1.6e-5 (relative 1e-3) on a few of 1,600
-        # weights; the relative term allows that, the absolute one still holds every other.
-        for name, value in want.params.items():
-            np.testing.assert_allclose(np.asarray(got["params"][name]), value.reshape(-1),
-                                       rtol=DRIFT_RTOL, atol=ATOL, err_msg=f"{method} {name}")
-        for name, value in want.state.items():
-            np.testing.assert_allclose(np.asarray(got["state"][name]), value.reshape(-1),
-                                       rtol=DRIFT_RTOL, atol=ATOL, err_msg=f"{method} {name}")
+        # Every method's graph computes the same thing in the browser's wasm kernels as in Python's
+        # native ones, to float32 rounding: 1e-5 per weight after 50 steps. Not iMAML's: its
+        # conjugate gradient stops on a relative residual, which bounds the meta-gradient's error
+        # in norm, and rounding can end a solve at another iteration in one engine. Its weights
+        # and Adam moments are therefore compared in norm, to 1 % (seen: 0.1 %, with single
+        # elements of Adam's first moment up to 11 % apart).
+        for group in ("params", "state"):
+            for name, value in getattr(want, group).items():
+                actual, desired = np.asarray(got[group][name]), value.reshape(-1)
+                if method == "imaml":
+                    gap = np.linalg.norm(actual - desired)
+                    assert gap <= IMAML_NORM_RTOL * np.linalg.norm(desired) + ATOL, (method, name, gap)
+                else:
+                    np.testing.assert_allclose(actual, desired, rtol=0, atol=ATOL, err_msg=f"{method} {name}")
         assert got["t"] == pytest.approx(want.t)
         # The curves the page draws: the training loss every 25 iterations, and the held-out MSE
         # before and after one step at 0 and where training paused.
         curve = shown["methods"][method]
         assert [p[0] for p in curve["losses"]] == [25, 50]
-        np.testing.assert_allclose([p[1] for p in curve["losses"]], [y for _, y in want.losses], rtol=0, atol=ATOL)
+        np.testing.assert_allclose([p[1] for p in curve["losses"]], [y for _, y in want.losses], rtol=MSE_RTOL, atol=ATOL)
         assert [e[0] for e in curve["evals"]] == [0, 50]
-        np.testing.assert_allclose([e[1:3] for e in curve["evals"]], [e[1:] for e in want.evals], rtol=0, atol=ATOL)
+        np.testing.assert_allclose([e[1:3] for e in curve["evals"]], [e[1:] for e in want.evals], rtol=MSE_RTOL, atol=ATOL)
         assert np.isfinite(curve["evals"][-1][2]), method
         # Each point carries the method's own training time so far (the time axis).
         seconds = [p[2] for p in curve["losses"]]
