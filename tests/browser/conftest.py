@@ -18,12 +18,14 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the networking flags Chromium keeps trying hosts this machine cannot reach.
@@ -300,13 +302,29 @@ def page_url_path(page_path: str) -> str:
     return page_path[: -len("index.html")] if page_path.endswith("index.html") else page_path
 
 
+def bring_into_view_until_ready(page, figure, selector: str, timeout_s: float = 60.0) -> None:
+    """Scroll `figure` into view until it has mounted. Figures above it grow as they mount (the
+    live figure has controls its picture lacks), which can push it out of the loader's reach
+    before the loader has seen it; a reader scrolls on, and so does this. A figure that failed
+    stops the wait at once."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        figure.scroll_into_view_if_needed()
+        try:
+            page.wait_for_selector(f"{selector}:is([data-state=ready], [data-state=failed])", timeout=2_000)
+            break
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise
+    assert figure.get_attribute("data-state") == "ready", f"{selector} failed to mount"
+
+
 def mounted_figure(page, server, path: str, selector: str):
     """Open the built page `path`, bring the first figure matching `selector` into view, wait for
     its mount, and check the static picture gave way to the live figure. Returns the figure."""
     page.goto(server.url(path))
     figure = page.locator(selector).first
-    figure.scroll_into_view_if_needed()
-    page.wait_for_selector(f"{selector}[data-state=ready]", timeout=60_000)
+    bring_into_view_until_ready(page, figure, selector)
     assert not figure.locator(".figure-fallback").is_visible(), "fallback still shown after mount"
     return figure
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .conftest import page_url_path
+from .conftest import bring_into_view_until_ready, page_url_path
 from .reference import fine_tune
 
 ATOL = 1e-5
@@ -38,8 +38,7 @@ def open_figure(page, server, pages_with, figure_id: str):
     """Load the page holding `figure_id` from the sub-path; return (figure, mount) once mounted."""
     page.goto(server.url(_figure_page(pages_with, figure_id)))
     figure = page.locator(f"#fig-{figure_id}")
-    figure.scroll_into_view_if_needed()
-    page.wait_for_selector(f"#fig-{figure_id}[data-state=ready]", timeout=30_000)
+    bring_into_view_until_ready(page, figure, f"#fig-{figure_id}")
     mount = figure.locator(".figure-mount")
     wait_idle(mount)
     return figure, mount
