@@ -113,17 +113,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         " fixed seeded set of meta-batches, at the maml run's initialisation and at its committed parameters."
         " Writes measurements.cosine into MODELS/measurements.json and manifest.json."
     )
+    add_batch_arguments(parser, BATCHES)
+
+
+def add_batch_arguments(parser: argparse.ArgumentParser, batches: int) -> None:
+    """The options of the measurements over seeded meta-batches (this one and `article curvature`)."""
     parser.add_argument("--models", default="static/models", help="folder of manifest.json and maml.params.bin (default: static/models)")
-    parser.add_argument("--batches", type=int, default=BATCHES, help=f"meta-batches (default {BATCHES})")
+    parser.add_argument("--batches", type=int, default=batches, help=f"meta-batches (default {batches})")
     parser.add_argument("--seed", type=int, default=BATCH_SEED, help=f"seed of the batches (default {BATCH_SEED})")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
 
 
-def run(args: argparse.Namespace) -> int:
+def models_folder(args: argparse.Namespace) -> Path:
+    """Check the batch options and set torch's threads; the models folder to measure."""
     if args.batches < 2:
         raise UserError("--batches must be at least 2 (a confidence interval needs two)")
     torch.set_num_threads(max(args.threads, 1))
-    models = Path(args.models)
+    return Path(args.models)
+
+
+def run(args: argparse.Namespace) -> int:
+    models = models_folder(args)
     result = measure(models, args.batches, args.seed)
     for when in ("start", "end"):
         c = result[when]["cosine"]

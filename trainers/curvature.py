@@ -33,7 +33,7 @@ from torch.func import grad, jvp, vmap
 
 from trainers import manifest as mf
 from trainers.config import hyperparams
-from trainers.cosine import BATCH_SEED, MODEL, committed_model, fixed_batches, summarise
+from trainers.cosine import BATCH_SEED, MODEL, add_batch_arguments, committed_model, fixed_batches, models_folder, summarise
 from trainers.errors import UserError
 from trainers.inner import sgd_step, task_loss
 from trainers.methods import HyperParams, TaskBatch
@@ -196,17 +196,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         " and how (I - alpha H) changes the length of each task's meta-gradient."
         " Writes measurements.curvature into MODELS/measurements.json and manifest.json."
     )
-    parser.add_argument("--models", default="static/models", help="folder of manifest.json and maml.params.bin (default: static/models)")
-    parser.add_argument("--batches", type=int, default=BATCHES, help=f"meta-batches (default {BATCHES})")
-    parser.add_argument("--seed", type=int, default=BATCH_SEED, help=f"seed of the batches (default {BATCH_SEED})")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    add_batch_arguments(parser, BATCHES)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.batches < 2:
-        raise UserError("--batches must be at least 2 (a confidence interval needs two)")
-    torch.set_num_threads(max(args.threads, 1))
-    models = Path(args.models)
+    models = models_folder(args)
     result = measure(models, args.batches, args.seed)
     for when in ("start", "end"):
         r = result[when]
