@@ -309,8 +309,8 @@ def bring_into_view_until_ready(page, figure, selector: str, timeout_s: float = 
     stops the wait at once."""
     deadline = time.monotonic() + timeout_s
     while True:
-        figure.scroll_into_view_if_needed()
         try:
+            figure.scroll_into_view_if_needed(timeout=5_000)
             page.wait_for_selector(f"{selector}:is([data-state=ready], [data-state=failed])", timeout=2_000)
             break
         except PlaywrightTimeout:
