@@ -302,6 +302,13 @@ def page_url_path(page_path: str) -> str:
     return page_path[: -len("index.html")] if page_path.endswith("index.html") else page_path
 
 
+def scroll_to(element) -> None:
+    """Scroll the page so `element` sits in the middle of the window, at once. Playwright's own
+    scroll_into_view_if_needed first waits for the element to hold still for two frames, and on
+    a busy machine, with figures above it mounting and growing, that wait ran past 15 s."""
+    element.evaluate("e => e.scrollIntoView({block: 'center', inline: 'nearest', behavior: 'instant'})")
+
+
 def bring_into_view_until_ready(page, figure, selector: str, timeout_s: float = 60.0) -> None:
     """Scroll `figure` into view until it has mounted. Figures above it grow as they mount (the
     live figure has controls its picture lacks), which can push it out of the loader's reach
@@ -310,7 +317,7 @@ def bring_into_view_until_ready(page, figure, selector: str, timeout_s: float = 
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            figure.scroll_into_view_if_needed(timeout=5_000)
+            scroll_to(figure)
             page.wait_for_selector(f"{selector}:is([data-state=ready], [data-state=failed])", timeout=2_000)
             break
         except PlaywrightTimeout:

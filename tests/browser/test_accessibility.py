@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import page_url_path
+from .conftest import page_url_path, scroll_to
 
 pytestmark = pytest.mark.browser
 
@@ -78,7 +78,7 @@ def format_violations(found: list[tuple[str, str, dict]], per_rule: int = 8) -> 
 def _settle_figures(page, path: str) -> None:
     """Bring every figure into view so it loads, wait until none is loading; all must be ready."""
     for figure in page.locator("figure[data-module]").all():
-        figure.scroll_into_view_if_needed()
+        scroll_to(figure)
     page.wait_for_function(SETTLE_FIGURES, timeout=60_000)
     failed = page.locator("figure[data-state=failed]")
     assert failed.count() == 0, (f"{path}: a figure failed to mount, so axe would check its "

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from . import reference
-from .conftest import mounted_figure, page_url_path
+from .conftest import mounted_figure, page_url_path, scroll_to
 from .reference import line_data
 
 JACOBIAN = 'figure[data-module="jacobian-product"]'
@@ -230,7 +230,7 @@ def test_touch_drag_moves_theta(new_page, server, site_dir, chapter_page):
     figure = mounted_figure(page, server, chapter_page, JACOBIAN)
     start = _settle(figure)["theta"]
     handle = figure.get_by_role("slider", name=THETA_NAME)
-    handle.scroll_into_view_if_needed()  # the figure is taller than the viewport
+    scroll_to(handle)  # the figure is taller than the viewport
     box = handle.locator("circle").last.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     cdp = page.context.new_cdp_session(page)

@@ -24,6 +24,7 @@ from . import reference
 from .reference import plane_grid
 from .test_fig_finetune import assert_matches, figure_params, fine_tune_now, open_figure, state, wait_idle
 from .test_fig_finetune import reference as fine_tune_reference
+from .conftest import scroll_to
 
 FIGURE = "local-curvature"
 INSPECT = "m => m.figureTest.inspect()"
@@ -109,7 +110,7 @@ def open_figure_only(page, server, pages_with):
     path = pages[0][: -len("index.html")] if pages[0].endswith("index.html") else pages[0]
     page.goto(server.url(path))
     figure = page.locator(f"#fig-{FIGURE}")
-    figure.scroll_into_view_if_needed()
+    scroll_to(figure)
     page.wait_for_selector(f"#fig-{FIGURE}[data-state=ready]", timeout=60_000)
     assert not figure.locator(".figure-fallback").is_visible(), "fallback still shown after mount"
     return figure, figure.locator(".figure-mount")
@@ -379,7 +380,7 @@ def test_keyboard_moves_x(page, server, site_dir, pages_with):
 def _handle_centre(mount) -> tuple[float, float]:
     """The centre of the x handle in viewport coordinates, once the page has stopped moving."""
     handle = mount.get_by_role("slider", name="x, the starting point")
-    handle.scroll_into_view_if_needed()
+    scroll_to(handle)
     mount.page.wait_for_function("() => document.fonts.status === 'loaded'")
     box = handle.locator("circle").last.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -439,7 +440,7 @@ def test_dark_mode_and_no_javascript(new_page, server, pages_with):
     pages = pages_with(f'data-figure="{FIGURE}"')
     page.goto(server.url(pages[0][: -len("index.html")]))
     picture = page.locator(f"#fig-{FIGURE} .figure-fallback .figure-picture")
-    picture.scroll_into_view_if_needed()
+    scroll_to(picture)
     assert picture.is_visible()
     assert picture.locator('[data-layer="map"] image').get_attribute("href").startswith("data:image/png;base64,")
     assert picture.locator(".fig-arrow-exact path").last.get_attribute("d")

@@ -22,6 +22,7 @@ import pytest
 
 from . import reference
 from .reference import plane_grid
+from .conftest import scroll_to
 
 FIGURE = "four-ways"
 INSPECT = "m => m.figureTest.inspect()"
@@ -53,7 +54,7 @@ def open_four_ways(page, server, pages_with):
     path = pages[0][: -len("index.html")] if pages[0].endswith("index.html") else pages[0]
     page.goto(server.url(path))
     figure = page.locator(f"#fig-{FIGURE}")
-    figure.scroll_into_view_if_needed()
+    scroll_to(figure)
     page.wait_for_selector(f"#fig-{FIGURE}[data-state=ready]", timeout=60_000)
     assert not figure.locator(".figure-fallback").is_visible(), "fallback still shown after mount"
     return figure.locator(".figure-mount")
@@ -244,7 +245,7 @@ def test_keyboard_moves_theta(page, server, site_dir, pages_with):
 def _handle_centre(mount) -> tuple[float, float]:
     """The centre of the theta handle in viewport coordinates, once the page has stopped moving."""
     handle = mount.get_by_role("slider", name=HANDLE)
-    handle.scroll_into_view_if_needed()
+    scroll_to(handle)
     mount.page.wait_for_function("() => document.fonts.status === 'loaded'")
     box = handle.locator("circle").last.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -465,7 +466,7 @@ def test_dark_mode_and_no_javascript(new_page, server, pages_with):
     pages = pages_with(f'data-figure="{FIGURE}"')
     page.goto(server.url(pages[0][: -len("index.html")]))
     picture = page.locator(f"#fig-{FIGURE} .figure-fallback .figure-picture")
-    picture.scroll_into_view_if_needed()
+    scroll_to(picture)
     assert picture.is_visible()
     for method in METHODS:
         assert picture.locator(f".fig-arrow-{method} path").last.get_attribute("d"), method

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from . import reference
-from .conftest import mounted_figure, page_url_path
+from .conftest import mounted_figure, page_url_path, scroll_to
 from .reference import plane_grid
 from .test_fig_finetune import assert_matches, figure_params, fine_tune_now, open_figure
 from .test_fig_finetune import reference as finetune_reference
@@ -382,7 +382,7 @@ def test_fallback_pictures_show_without_javascript(new_page, server, imaml_page)
     page.goto(server.url(imaml_page))
     for selector in (REGULARISED, GRADIENT):
         picture = page.locator(f"{selector} .figure-fallback .figure-picture")
-        picture.scroll_into_view_if_needed()
+        scroll_to(picture)
         assert picture.is_visible(), selector
         maps = picture.locator('[data-layer="map"]')
         assert maps.count() == 2, selector

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from . import reference
-from .conftest import mounted_figure, page_url_path
+from .conftest import mounted_figure, page_url_path, scroll_to
 from .reference import line_data, plane_grid
 
 ACCUMULATED = 'figure[data-module="accumulated-loss"]'
@@ -298,7 +298,7 @@ def test_fallback_pictures_show_without_javascript(new_page, server, landscape_p
     page.goto(server.url(landscape_page))
     for selector in (ACCUMULATED, ONE_STEP):
         picture = page.locator(f"{selector} .figure-fallback .figure-picture")
-        picture.scroll_into_view_if_needed()
+        scroll_to(picture)
         assert picture.is_visible(), selector
         # Every loss map is there, with its weights image and its contours.
         maps = picture.locator('[data-layer="map"]')
@@ -311,7 +311,7 @@ def test_fallback_pictures_show_without_javascript(new_page, server, landscape_p
 def test_pointer_drag_moves_theta_in_both_panels(page, server, site_dir, landscape_page):
     figure = mounted_figure(page, server, landscape_page, ONE_STEP)
     handles = figure.get_by_role("slider", name="θ, the shared starting point", exact=False)
-    handles.nth(1).scroll_into_view_if_needed()  # the figure is taller than the test's viewport
+    scroll_to(handles.nth(1))  # the figure is taller than the test's viewport
     box = handles.nth(1).locator("circle").last.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)

@@ -17,7 +17,7 @@ import json
 import numpy as np
 import pytest
 
-from .conftest import page_url_path
+from .conftest import page_url_path, scroll_to
 from .meta_train_reference import fine_tune_given, replay
 
 ATOL = 1e-5
@@ -48,7 +48,7 @@ def open_figure(page, server, pages_with):
         pytest.fail(f"no built page holds figure {FIGURE}")
     page.goto(server.url(page_url_path(pages[0])))
     figure = page.locator(f"#fig-{FIGURE}")
-    figure.scroll_into_view_if_needed()
+    scroll_to(figure)
     page.wait_for_selector(f"#fig-{FIGURE}[data-state=ready]", timeout=30_000)
     mount = figure.locator(".figure-mount")
     mount.evaluate("m => m.figureTest.ready()", timeout=READY_MS)
@@ -260,7 +260,7 @@ def test_recorded_run_and_loading_message_before_start(new_page, server, site_di
     pages = pages_with(f'data-figure="{FIGURE}"')
     page.goto(server.url(page_url_path(pages[0])))
     figure = page.locator(f"#fig-{FIGURE}")
-    figure.scroll_into_view_if_needed()
+    scroll_to(figure)
     page.wait_for_selector(f"#fig-{FIGURE}[data-state=ready]", timeout=30_000)
     mount = figure.locator(".figure-mount")
     status = mount.locator(".figure-status")

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from . import reference
-from .conftest import mounted_figure, page_url_path
+from .conftest import mounted_figure, page_url_path, scroll_to
 from .reference import line_data
 
 FIGURE = 'figure[data-module="reptile-interpolation"]'
@@ -190,7 +190,7 @@ def test_keyboard_moves_theta(page, server, site_dir, reptile_page):
 def test_pointer_drag_moves_theta(page, server, site_dir, reptile_page):
     figure = mounted_figure(page, server, reptile_page, FIGURE)
     dot = figure.get_by_role("slider", name=THETA).locator("circle").last
-    dot.scroll_into_view_if_needed()  # the figure is taller than the window
+    scroll_to(dot)  # the figure is taller than the window
     box = dot.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
@@ -206,7 +206,7 @@ def test_touch_drag_moves_theta(new_page, server, site_dir, reptile_page):
     page = new_page(has_touch=True, is_mobile=True, viewport={"width": 414, "height": 800})
     figure = mounted_figure(page, server, reptile_page, FIGURE)
     dot = figure.get_by_role("slider", name=THETA).locator("circle").last
-    dot.scroll_into_view_if_needed()  # the figure is taller than the window
+    scroll_to(dot)  # the figure is taller than the window
     box = dot.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     cdp = page.context.new_cdp_session(page)
@@ -303,7 +303,7 @@ def test_fallback_picture_shows_without_javascript(new_page, server, reptile_pag
     page = new_page(java_script_enabled=False)
     page.goto(server.url(reptile_page))
     picture = page.locator(f"{FIGURE} .figure-fallback .figure-picture")
-    picture.scroll_into_view_if_needed()
+    scroll_to(picture)
     assert picture.is_visible()
     maps = picture.locator('[data-layer="map"]')
     assert maps.count() == 1

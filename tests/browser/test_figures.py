@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import yaml
 
-from .conftest import Server, build_site, page_url_path, serve
+from .conftest import Server, build_site, page_url_path, scroll_to, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,7 +80,7 @@ def _python_prediction(site_dir: Path, graph: str, model: str, x: np.ndarray) ->
 def test_demonstration_graph_matches_python_onnxruntime(page, demo):
     page.goto(demo.server.url(demo.page))
     figure = page.locator(DEMO_FIGURE).first
-    figure.scroll_into_view_if_needed()
+    scroll_to(figure)
     page.wait_for_selector(f"{DEMO_FIGURE}[data-state=ready]", timeout=30_000)
     assert not figure.locator(".figure-fallback").is_visible(), "fallback still shown after mount"
     assert figure.locator(".figure-mount > *").count() > 0, "figure drew nothing"
@@ -112,7 +112,7 @@ def test_figures_load_only_near_the_viewport_and_the_runtime_once_the_page_is_id
                                timeout=10_000)  # the idle warm-up
         assert not any(f"/chunks/{module}-" in url for url in requested)
         assert figure.get_attribute("data-state") is None
-    figure.scroll_into_view_if_needed()
+    scroll_to(figure)
     page.wait_for_selector(f"{DEMO_FIGURE}[data-state=ready]", timeout=30_000)
     assert any(f"/chunks/{module}-" in url for url in requested)
     assert any(url.endswith(".wasm") for url in requested)
@@ -138,7 +138,7 @@ def test_without_javascript_the_picture_shows(new_page, demo):
     page = new_page(java_script_enabled=False)
     page.goto(demo.server.url(demo.page))
     figure = page.locator(DEMO_FIGURE).first
-    figure.scroll_into_view_if_needed()
+    scroll_to(figure)
     picture = figure.locator(".figure-fallback .figure-picture svg[role=img]")  # the plot, not its key's swatches
     assert picture.is_visible()
     assert picture.bounding_box()["height"] > 100, "fallback picture missing"
@@ -151,7 +151,7 @@ def test_without_webassembly_the_picture_stays_with_its_reason(new_page, demo):
     page.add_init_script("delete globalThis.WebAssembly;")
     page.goto(demo.server.url(demo.page))
     figure = page.locator(DEMO_FIGURE).first
-    figure.scroll_into_view_if_needed()
+    scroll_to(figure)
     page.wait_for_selector(f"{DEMO_FIGURE}[data-state=failed]")
     assert figure.locator(".figure-fallback .figure-picture svg[role=img]").is_visible()
     note = figure.locator(".fallback-note").inner_text()

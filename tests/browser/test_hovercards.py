@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import page_url_path
+from .conftest import page_url_path, scroll_to
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ def test_card_opens_on_hover_and_closes_on_leave(page, server, pages_with, trigg
     fragment = 'class="cite"' if trigger == "a.cite" else 'class="footnote-ref"'
     page.goto(server.url(_first_page(pages_with, fragment)))
     link = page.locator(trigger).first
-    link.scroll_into_view_if_needed()
+    scroll_to(link)
     link.hover()
     card = page.locator(CARD)
     card.wait_for(state="visible")
@@ -66,7 +66,7 @@ def test_tap_toggles_the_card_without_jumping(new_page, server, pages_with):
     page = new_page(has_touch=True, is_mobile=True, viewport={"width": 375, "height": 700})
     page.goto(server.url(_first_page(pages_with, 'class="cite"')))
     link = page.locator("a.cite").first
-    link.scroll_into_view_if_needed()
+    scroll_to(link)
     url = page.url
     card = page.locator(CARD)
     link.tap()

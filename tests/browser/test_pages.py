@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import page_url_path
+from .conftest import page_url_path, scroll_to
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ def _slug(url: str) -> str:
 def _settle_figures(page) -> None:
     """Bring every figure into view in turn, then wait until none is still loading."""
     for figure in page.locator("figure[data-module]").all():
-        figure.scroll_into_view_if_needed()
+        scroll_to(figure)
     page.wait_for_function(
         "() => !document.querySelector('figure[data-module]:not([data-state=ready]):not([data-state=failed])')"
     )

@@ -13,7 +13,7 @@ import base64
 
 import pytest
 
-from .conftest import page_url_path
+from .conftest import page_url_path, scroll_to
 
 POSITION_TOLERANCE = 1.0  # CSS pixels
 COLOUR_TOLERANCE = 8      # per channel, out of 255
@@ -81,7 +81,7 @@ def _shot(page, box: dict) -> str:
 def _look(page, server, path: str, figure_id: str, live: bool) -> dict:
     page.goto(server.url(path))
     figure = page.locator(f"#fig-{figure_id}")
-    figure.scroll_into_view_if_needed()
+    scroll_to(figure)
     if live:
         page.wait_for_selector(f"#fig-{figure_id}[data-state=ready]", timeout=60_000)
         root = figure.locator(".figure-mount")
