@@ -20,6 +20,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 from .citations import citations_plugin
+from .claims import claims_plugin
 from .context import PageContext, page
 from .equations import equations_plugin
 from .figures import figures_plugin
@@ -40,6 +41,7 @@ def create_parser() -> MarkdownIt:
     md.use(figures_plugin)       # numbers figures
     md.use(listings_plugin)
     md.use(manifest_plugin)
+    md.use(claims_plugin)        # after the manifest's values: a failed claim quotes them
     md.use(citations_plugin)     # numbers citations in reading order (footnotes last)
     md.use(xrefs_plugin)         # refers to equation and figure numbers
     md.use(fences_plugin)

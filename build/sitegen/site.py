@@ -26,6 +26,7 @@ from markupsafe import Markup
 from . import assets
 from .chapters import Chapter, load_chapter
 from .citations import Bibliography, bibliography_html, load_bibliography
+from .claims import checked_claims
 from .config import Article, load_article
 from .context import PageContext, SiteInputs
 from .figures import figure_open_html, load_registry
@@ -85,6 +86,7 @@ class BuildResult:
     pages: list[str]
     seconds: float
     words: dict[str, int] = field(default_factory=dict)  # chapter slug -> prose words
+    claims: int = 0  # `{{claim:...}}` conditions checked against the manifest (all held)
 
 
 @dataclass
@@ -164,7 +166,8 @@ def build(project: Project, out: Path, caches: Caches | None = None,
         caches.bundler.cancel()
         caches.pictures.cancel()
     words = {p.path.split("/")[0]: prose_words(p.body) for p in pages if p.kind == "chapter"}
-    return BuildResult(out, [p.path for p in pages], time.perf_counter() - started, words)
+    claims = sum(checked_claims(p.env) for p in parsed)
+    return BuildResult(out, [p.path for p in pages], time.perf_counter() - started, words, claims)
 
 
 def _parse(caches: Caches, inputs: SiteInputs, chapter: Chapter) -> _Parsed:
