@@ -30,6 +30,7 @@ import { curve, dots, key } from "./lib/plot.js";
 import { disposeAll, lineDataset, planeGrid, sampleTensors } from "./lib/toys.js";
 
 const DEFAULTS = { dataset: "maml", grid: 31, step_size: 0.25, k: 0, loss_range: [0.0005, 1] };
+export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
 const TASK_NAMES = ["A", "B"];
 // Contour lines over the shared scale: about six per decade of loss, so that F_0, which spans
 // less than one decade, still shows its shape.

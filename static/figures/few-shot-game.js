@@ -16,6 +16,9 @@ import { element as el } from "./lib/controls.js";
 import { describe, readScores, recordTrial, resetScores } from "./lib/game-scores.js";
 
 const COLUMNS = 5;
+// mode: the mode shown first, null for the first of `modes`.
+const DEFAULTS = { model: "omniglot", modes: [5, 20], mode: null, seed: 1 };
+export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
 const RIGHT = "var(--fig-3)";
 const WRONG = "var(--accent)";
 
@@ -35,7 +38,7 @@ function tile(parent, url, side, label, tag = "div") {
 
 /** Draw the game into `element`; `interactive` false draws the first frame only (the picture). */
 async function build(element, params, runtime, { interactive }) {
-  const { model = "omniglot", modes = [5, 20], seed = 1 } = params;
+  const { model, modes, seed } = { ...DEFAULTS, ...params };
   const manifest = await runtime.manifest();
   if (!manifest.models?.[model]) throw new Error(`model "${model}" is not in models/manifest.json (run \`article train ${model}\`, then \`article export\`)`);
   const names = sheetNames(manifest);

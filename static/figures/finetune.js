@@ -46,6 +46,7 @@ const DEFAULTS = {
   label: null,
   method: null,
 };
+export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
 const AMPLITUDE = { min: 0.1, max: 5, step: 0.1 };
 const PHASE = { min: 0, max: Math.PI, step: Math.PI / 100 };
 const MAX_STEPS = 20;

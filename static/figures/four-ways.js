@@ -52,6 +52,7 @@ const DEFAULTS = {
   imaml: { enabled: true, lam: 1, cg_steps: 2, damping: 0.1 },
   pretrained: { enabled: true },
 };
+export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
 // iMAML's lambda spans two orders of magnitude: its slider walks this list (a lookup, no maths).
 const LAMBDAS = [0.25, 0.5, 1, 2, 4, 8, 16];
 const ROWS = 5; // rows of every graph: k = 1..5, or CG iterations 1..5

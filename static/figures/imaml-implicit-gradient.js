@@ -37,6 +37,7 @@ const DEFAULTS = {
   grid: 41, theta: [0.35, 0.4], lam: 4, damping: 0.1, tol: 1e-3, meta_step_size: 0.5, display_scale: 3, exact: false,
   key_step: 0.01,
 };
+export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
 /** θ and the line to ϕ⋆ are no method's: they take the figure's foreground colour. */
 const NEUTRAL = "var(--fig-fg)";
 const DAMPING = { min: 0, max: 1, step: 0.05 };

@@ -29,6 +29,7 @@ import {
 } from "./imaml-bumps.js";
 
 const DEFAULTS = { grid: 31, theta: [0.35, 0.4], lam: 2, key_step: 0.01 };
+export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
 /** θ is no method's: it takes the figure's foreground colour. */
 const NEUTRAL = "var(--fig-fg)";
 /** The trail's λ: every TRAIL_EVERY-th value of the slider. */

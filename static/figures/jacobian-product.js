@@ -50,6 +50,7 @@ const DEFAULTS = {
   arrow_length: 0.45,
   view: [-0.1, 1.1],
 };
+export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
 const ALPHA_RANGE = { min: 0.05, max: 2, step: 0.05 };
 /** The scale bar's length in plane units; its label gives the gradient length it stands for. */
 const SCALE_BAR = 0.2;

@@ -37,6 +37,7 @@ import { formatNumber, matrixView } from "./lib/readouts.js";
 import { disposeAll, loadToys, planeGrid } from "./lib/toys.js";
 
 const DEFAULTS = { x: [0.8, 0.2], step_size: 1, arrow_scale: 1, grid: 41, key_step: 0.01, plane: [-0.25, 1.25] };
+export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
 const CURVATURE_RANGE = { min: -0.5, max: 0.5, step: 0.01 };
 const ALPHA_RANGE = { min: 0, max: 2, step: 0.05 };
 const CENTRE = [0.5, 0.5]; // f's quadratic term is centred here

@@ -30,6 +30,7 @@ import { METHODS as PALETTE } from "./lib/palette.js";
 import { axes, createPlot, curve, dots, fmt, key } from "./lib/plot.js";
 
 const DEFAULTS = { methods: ["maml", "fomaml", "reptile", "imaml"], shown: null, quantity: "time" };
+export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
 const METHODS = {
   maml: { name: PALETTE.maml.label, stroke: "exact" },
   fomaml: { name: PALETTE.fomaml.label, stroke: "firstOrder" },

@@ -25,6 +25,8 @@ import { button, checkbox, controlRow, select, statusLine } from "./lib/controls
 import { DEFAULTS, RECORDED_SETTINGS, RECORDING, methodInfo } from "./meta-train/methods.js";
 import { X_AXES, createKey, createLossPlot, createReadoutTable, plotRow } from "./meta-train/view.js";
 
+export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
+
 const WORKER = "assets/js/meta-train-worker.js"; // under the site root (build/sitegen/assets.py)
 
 /** The static picture: the figure's first frame, drawn by the same code as the page's. */

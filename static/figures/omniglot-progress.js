@@ -31,6 +31,7 @@ import { FAMILIES, HUMAN, OUR_YEAR, RESULTS } from "./omniglot-progress/results.
 import { SCORES_KEY, readScores } from "./lib/game-scores.js";
 
 const DEFAULTS = { ways: "20", game: "../introduction/#few-shot-game" };
+export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
 const MODES = ["5", "20"];
 const STORAGE_PREFIX = "maml-article:"; // storage.js's prefix: the key a storage event carries
 // Our classifier is a MAML model: the method's colour. The reader is the page's text colour.

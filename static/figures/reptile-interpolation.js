@@ -44,6 +44,7 @@ const DEFAULTS = {
   maml: false,
   key_step: 0.01,
 };
+export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
 const MAX_STEPS = 5; // the graph's REPTILE_STEPS: rows k = 1..5 of its per-k outputs
 const ALPHA_RANGE = { min: 0.05, max: 1.5, step: 0.05 };
 const EPSILON_RANGE = { min: 0.05, max: 1, step: 0.05 };

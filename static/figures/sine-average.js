@@ -25,6 +25,7 @@ import { seededRandom } from "./lib/random.js";
 import { formatNumber } from "./lib/readouts.js";
 
 const DEFAULTS = { model: "pretrained", count: 8, shown: 8, max: 1024, seed: 127, points: 201 };
+export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
 const TASKS_GRAPH = "sinusoid_tasks";
 const PREDICT_GRAPH = "sinusoid_predict";
 const Y_RANGE = [-5.4, 5.4];

@@ -10,10 +10,12 @@ import { axes, createPlot, curve, key } from "./lib/plot.js";
 const X_RANGE = [-5, 5];
 const Y_RANGE = [-5.5, 5.5];
 const POINTS = 200;
+const DEFAULTS = { graph: "sinusoid_predict", model: "maml", amplitude: 2, phase: 0.5 };
+export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
 
 /** The figure's one state: the graph's prediction on the grid and the target curve. */
 async function compute(params, runtime) {
-  const { graph = "sinusoid_predict", model = "maml", amplitude = 2, phase = 0.5 } = params;
+  const { graph, model, amplitude, phase } = { ...DEFAULTS, ...params };
   await runtime.loadOrt();
   const [session, weights] = await Promise.all([runtime.session(graph), runtime.params(model)]);
   const xs = new Float32Array(POINTS);

@@ -25,6 +25,9 @@ import { createPlot, fmt, seriesColor } from "./lib/plot.js";
 const WIDTH = 660;
 const HEIGHT = 400;
 const TARGET_CLASS = "taxonomy-target";
+// targets: an empty mapping, so any family key is accepted.
+const DEFAULTS = { targets: {} };
+export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
 /** Width per character of a 12 px label on a desktop, in user units, roughly (the build has no
  *  text metrics): the width of a method's focus ring. */
 const CHAR_WIDTH = 5.6;
@@ -133,7 +136,7 @@ export async function mount(element, params) {
 }
 
 function build(element, params, { interactive }) {
-  const targets = params?.targets ?? {};
+  const { targets } = { ...DEFAULTS, ...params };
   element.replaceChildren();
   const plot = createPlot({
     width: WIDTH,
