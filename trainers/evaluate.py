@@ -8,7 +8,7 @@ points are the first five of the K = 10 ones, so the two settings share their ta
 
 Writes a JSON file (per model: {"protocol", "K5", "K10"}, the manifest's `evaluation` entry)
 and a Markdown table that the article includes. A model of the Omniglot family (config `task:
-omniglot`) is evaluated under its own protocol instead (trainers.omniglot_eval) and stays out of
+omniglot`) is evaluated under its own protocol instead (trainers.omniglot.evaluation) and stays out of
 the sinusoid table.
 """
 from __future__ import annotations
@@ -164,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
         finals[name] = checkpoint.load(runs / name / "final.pt", what=f"trained model '{name}'")
     for name, final in finals.items():
         if family_of(final.get("config", {})).name == "omniglot":
-            from trainers import omniglot_eval
+            from trainers.omniglot import evaluation as omniglot_eval
 
             results[name] = omniglot_eval.evaluate_classifier(final)
             print(omniglot_eval.summary_line(name, results[name]), file=sys.stderr)

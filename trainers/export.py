@@ -21,7 +21,7 @@ from trainers.errors import UserError
 DEMO_MODEL = "demo"
 DEMO_SEED = 0
 TOYS = "toys"
-SPRITES = "omniglot_sprites"  # the game's sprite sheets (trainers/omniglot_sprites.py)
+SPRITES = "omniglot_sprites"  # the game's sprite sheets (trainers/omniglot/sprites.py)
 EVALUATION = "evaluation.json"
 
 
@@ -103,7 +103,7 @@ def _export_toys(out: Path) -> dict:
 
 
 def _export_sprites(out: Path, manifest: dict) -> None:
-    from trainers import omniglot_sprites
+    from trainers.omniglot import sprites as omniglot_sprites
 
     for index, name in enumerate(omniglot_sprites.sheet_names()):
         path, layout = omniglot_sprites.write_sheet(out, index)

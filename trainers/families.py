@@ -13,7 +13,8 @@ from typing import Any, Callable
 
 import torch
 
-from trainers import convnet, model, omniglot
+from trainers import model
+from trainers.omniglot import convnet, tasks as omniglot
 from trainers.methods import TaskBatch
 from trainers.sinusoid import sample_batch
 

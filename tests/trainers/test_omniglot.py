@@ -1,11 +1,11 @@
-"""The Omniglot task family and the classifier's building blocks (trainers.omniglot, trainers.convnet)."""
+"""The Omniglot task family and the classifier's building blocks (trainers.omniglot.tasks, trainers.omniglot.convnet)."""
 from __future__ import annotations
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from trainers import convnet, omniglot
+from trainers.omniglot import convnet, tasks as omniglot
 from trainers.inner import adapt
 from trainers.methods.common import HyperParams, TaskBatch
 from trainers.methods.maml import maml_meta_gradient

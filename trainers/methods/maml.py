@@ -31,7 +31,7 @@ def maml_meta_loss(
     """Mean over tasks of the query loss after `hp.inner_steps` SGD steps on the support set.
 
     `start(theta, support_y)` gives a task's starting parameters when they are not theta itself:
-    the Omniglot classifier appends a zero output layer with one row per class (trainers.convnet).
+    the Omniglot classifier appends a zero output layer with one row per class (trainers.omniglot.convnet).
     """
 
     def query_loss_after_adaptation(p, support_x, support_y, query_x, query_y):

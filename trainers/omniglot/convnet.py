@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from trainers.model import Params
-from trainers.omniglot import PADDED, POOL, SIZE
+from trainers.omniglot.tasks import PADDED, POOL, SIZE
 
 Conv = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 BLOCKS = 4

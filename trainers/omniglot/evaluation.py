@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from trainers import convnet, omniglot
+from trainers.omniglot import convnet, tasks as omniglot
 from trainers.inner import adapt
 from trainers.methods.common import over_tasks
 from trainers.model import Params

@@ -1,7 +1,7 @@
 """Sprite sheets of the held-out Omniglot characters, for the few-shot game.
 
 Five 1-bit PNGs instead of 4,000 image files. Sheet s holds drawings 4s .. 4s + 3 of each of the
-200 held-out characters (in the order of trainers.omniglot.split), tile t = 4 * character +
+200 held-out characters (in the order of trainers.omniglot.tasks.split), tile t = 4 * character +
 drawing - 4s at column t mod 40, row t div 40, 105 x 105 pixels each, ink black. A trial needs one
 drawing of each of N characters and a second drawing of one of them, so the first sheet alone (114
 KB) serves every trial; the game loads the others later, for variety.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trainers import omniglot
+from trainers.omniglot import tasks as omniglot
 
 DRAWINGS_PER_SHEET = 4
 COLUMNS = 40

@@ -21,7 +21,7 @@ import torch
 
 from trainers.errors import UserError
 
-DATA_FILE = Path(__file__).parent / "data" / "omniglot" / "omniglot_background.npz"
+DATA_FILE = Path(__file__).parents[1] / "data" / "omniglot" / "omniglot_background.npz"
 SIZE = 105  # the drawings' side in pixels
 PADDED = 112  # 105 padded to a multiple of 4 ...
 POOL = 4  # ... and averaged over 4 x 4 blocks:
