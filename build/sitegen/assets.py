@@ -29,7 +29,7 @@ ORT_FILES = ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-th
 JS_ENTRIES = ("main", "livereload")   # static/js/<name>.js -> assets/js/<name>.js
 # Web Worker modules, each bundled as its own entry at a stable path, since a page creates its
 # worker from that URL: static/js/<name>.js -> assets/js/<name>.js
-WORKER_ENTRIES = ("meta-train-worker",)
+WORKER_ENTRIES = ("meta-train-worker", "runtime-worker")
 
 
 def link_or_copy(src: Path, dest: Path) -> None:
