@@ -14,7 +14,7 @@ file, the line, the sentence, and every path with its value.
 The condition is parsed by a tiny grammar, never by Python's eval:
 
     claim       := comparison ("and" comparison)*
-    comparison  := sum (("<" | "<=" | ">" | ">=") sum)+      a < b < c chains, as in maths
+    comparison  := sum (("<" | "<=" | ">" | ">=" | "==") sum)+   a < b < c chains, as in maths
     sum         := product (("+" | "-") product)*
     product     := unary (("*" | "/") unary)*
     unary       := "-" unary | number | path | "abs(" sum ")" | "(" sum ")"
@@ -37,13 +37,14 @@ MARKER = re.compile(r"\{\{\s*claim:(.*?)\}\}", re.S)
 TOKEN = re.compile(r"""\s*(?:
     (?P<number>\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![A-Za-z0-9_]))
   | (?P<path>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)
-  | (?P<op><=|>=|[<>()*/+-])
+  | (?P<op><=|>=|==|[<>()*/+-])
 )""", re.X)
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+    "==": operator.eq}  # for counts and settings (iterations, inner steps), not measured values
 ARITHMETIC: dict[str, Callable[[float, float], float]] = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
-SYNTAX_HINT = ("a claim is `{{claim: A < B}}` with <, <=, > or >= between manifest paths or "
+SYNTAX_HINT = ("a claim is `{{claim: A < B}}` with <, <=, >, >= or == between manifest paths or "
                "numbers, `+ - * /`, `abs(...)` and parentheses; join several with `and`")
 FAILED_HINT = ("the models changed or the sentence overstates them: rewrite the sentence to say "
                "what the numbers say, and its condition with it")
@@ -191,7 +192,7 @@ class _Parser:
             sides.append(self.sum())
         if not ops:
             found = f"{self.peek()[1]!r}" if self.peek() is not None else "the end"
-            raise self.error(f"expected a comparison (<, <=, >, >=), found {found}")
+            raise self.error(f"expected a comparison (<, <=, >, >=, ==), found {found}")
         return Comparison(tuple(sides), tuple(ops))
 
     def sum(self) -> Expression:
@@ -354,7 +355,7 @@ def _check(state) -> None:
                                         token.meta["end"], manifest)
             values = "\n".join(f"    {path} = {value:.6g}" for path, value in verdict.values.items())
             raise ctx.error(
-                f"a claim does not hold for the models in static/models/manifest.json\n"
+                f"a claim does not hold for the models in {ctx.site.project.display(manifest.file)}\n"
                 f"  sentence: {sentence}\n  claim: {condition.source}\n"
                 f"  {verdict.failed}\n  values:\n{values}", line, FAILED_HINT)
         checked.append(condition)
