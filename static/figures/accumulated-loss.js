@@ -28,6 +28,7 @@ import { colourBar, createLandscape, logScale } from "./lib/landscape.js";
 import { METHODS, ROLES } from "./lib/palette.js";
 import { curve, dots, key } from "./lib/plot.js";
 import { disposeAll, lineDataset, planeGrid, sampleTensors } from "./lib/toys.js";
+import { entryPoints } from "./lib/entry-points.js";
 
 const DEFAULTS = { dataset: "maml", grid: 31, step_size: 0.25, k: 0, loss_range: [0.0005, 1] };
 export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
@@ -82,14 +83,7 @@ function gridIndex(plane, n, a, b) {
   return at(b, plane.b) * n + at(a, plane.a);
 }
 
-/** The static picture: the figure's first frame, drawn by the same code as the page's. */
-export async function picture(element, params, runtime) {
-  await build(element, params, runtime, { interactive: false });
-}
-
-export async function mount(element, params, runtime) {
-  return build(element, params, runtime, { interactive: true });
-}
+export const { picture, mount } = entryPoints(build);
 
 async function build(element, params, runtime, { interactive }) {
   const settings = { ...DEFAULTS, ...params };

@@ -14,6 +14,7 @@ import { classify, drawTrial, inkMask, loadSheet, maskUrl, sheetFor, sheetNames 
 import { seededRandom } from "./lib/random.js";
 import { element as el } from "./lib/controls.js";
 import { describe, readScores, recordTrial, resetScores } from "./lib/game-scores.js";
+import { entryPoints } from "./lib/entry-points.js";
 
 const COLUMNS = 5;
 // mode: the mode shown first, null for the first of `modes`.
@@ -240,10 +241,4 @@ async function build(element, params, runtime, { interactive }) {
 }
 
 /** The static picture: the first 5-way trial of a reader who has not played yet. */
-export async function picture(element, params, runtime) {
-  await build(element, params, runtime, { interactive: false });
-}
-
-export async function mount(element, params, runtime) {
-  return build(element, params, runtime, { interactive: true });
-}
+export const { picture, mount } = entryPoints(build);

@@ -30,6 +30,7 @@ import { uniformPositions } from "./finetune/random.js";
 import { button, checkbox, controlRow, select, slider, statusLine } from "./lib/controls.js";
 import { isMethod } from "./lib/palette.js";
 import { seededRandom } from "./lib/random.js";
+import { entryPoints } from "./lib/entry-points.js";
 
 const DEFAULTS = {
   model: "pretrained",
@@ -66,14 +67,7 @@ const startOf = (model) => (model === "pretrained" ? "the pretrained parameters"
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The static picture: the figure's first frame, drawn by the same code as the page's. */
-export async function picture(element, params, runtime) {
-  await build(element, params, runtime, { interactive: false });
-}
-
-export async function mount(element, params, runtime) {
-  return build(element, params, runtime, { interactive: true });
-}
+export const { picture, mount } = entryPoints(build);
 
 async function build(element, rawParams, runtime, { interactive }) {
   const params = { ...DEFAULTS, ...rawParams };

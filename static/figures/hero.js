@@ -23,19 +23,14 @@ import { latestOnly } from "./lib/latest.js";
 import { METHODS } from "./lib/palette.js";
 import { arrow, createPlot, curve, fmt, key } from "./lib/plot.js";
 import { disposeAll, lineDataset, planeGrid, sampleTensors } from "./lib/toys.js";
+import { entryPoints } from "./lib/entry-points.js";
 
 const DEFAULTS = { dataset: "comparison", start: [0.3, 0.75], step_size: 0.75, meta_step_size: 0.5, steps: 30, grid: 41, key_step: 0.01 };
 export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
 const DOMAIN = { x: [-0.08, 1.08], y: [-0.08, 0.86] };
 const FRAME_MS = 160; // between animated meta-updates: slow enough to follow the path
 
-export async function picture(element, params, runtime) {
-  await build(element, params, runtime, { interactive: false });
-}
-
-export async function mount(element, params, runtime) {
-  return build(element, params, runtime, { interactive: true });
-}
+export const { picture, mount } = entryPoints(build);
 
 /** line_maml_step at θ with inner step size `alpha`. */
 async function runStep(runtime, session, data, theta, alpha, beta) {

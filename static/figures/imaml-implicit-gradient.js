@@ -32,6 +32,7 @@ import {
   bumpsSession, bumpsToy, formatLambda, formatPoint, formatSmall, lambdaIndex, lambdaSlider, placeOnTap, runWith,
   thetaRows,
 } from "./imaml-bumps.js";
+import { entryPoints } from "./lib/entry-points.js";
 
 const DEFAULTS = {
   grid: 41, theta: [0.35, 0.4], lam: 4, damping: 0.1, tol: 1e-3, meta_step_size: 0.5, display_scale: 3, exact: false,
@@ -42,13 +43,7 @@ export { DEFAULTS as params }; // the params figures.yaml may set; the build ref
 const NEUTRAL = "var(--fig-fg)";
 const DAMPING = { min: 0, max: 1, step: 0.05 };
 
-export async function picture(element, params, runtime) {
-  await build(element, params, runtime, { interactive: false });
-}
-
-export async function mount(element, params, runtime) {
-  return build(element, params, runtime, { interactive: true });
-}
+export const { picture, mount } = entryPoints(build);
 
 /** The plain landscapes: bumps_landscape once (its regularised outputs are not used here). */
 async function plainLandscapes(runtime, session, shared) {

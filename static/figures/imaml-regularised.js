@@ -27,6 +27,7 @@ import { disposeAll, planeGrid } from "./lib/toys.js";
 import {
   bumpsSession, bumpsToy, formatLambda, formatPoint, lambdaIndex, lambdaSlider, placeOnTap, runWith, thetaRows,
 } from "./imaml-bumps.js";
+import { entryPoints } from "./lib/entry-points.js";
 
 const DEFAULTS = { grid: 31, theta: [0.35, 0.4], lam: 2, key_step: 0.01 };
 export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
@@ -36,13 +37,7 @@ const NEUTRAL = "var(--fig-fg)";
 const TRAIL_EVERY = 5;
 const TRAIL_DELAY_MS = 250;
 
-export async function picture(element, params, runtime) {
-  await build(element, params, runtime, { interactive: false });
-}
-
-export async function mount(element, params, runtime) {
-  return build(element, params, runtime, { interactive: true });
-}
+export const { picture, mount } = entryPoints(build);
 
 async function build(element, params, runtime, { interactive }) {
   const mountStarted = performance.now();

@@ -38,6 +38,7 @@ import { METHODS } from "./lib/palette.js";
 import { arrow, clippedLayer, curve, dots, fmt, key } from "./lib/plot.js";
 import { formatNumber, matrixView } from "./lib/readouts.js";
 import { disposeAll, lineDataset, planeGrid } from "./lib/toys.js";
+import { entryPoints } from "./lib/entry-points.js";
 
 const DEFAULTS = {
   dataset: "reptile",
@@ -152,14 +153,7 @@ function showOnly(views, k) {
   });
 }
 
-/** The static picture: the figure's first frame, drawn by the same code as the page's. */
-export async function picture(element, params, runtime) {
-  await build(element, params, runtime, { interactive: false });
-}
-
-export async function mount(element, params, runtime) {
-  return build(element, params, runtime, { interactive: true });
-}
+export const { picture, mount } = entryPoints(build);
 
 async function build(element, params, runtime, { interactive }) {
   const settings = { ...DEFAULTS, ...params };

@@ -35,6 +35,7 @@ import { METHODS, STROKES } from "./lib/palette.js";
 import { arrow, clippedLayer, fmt, key } from "./lib/plot.js";
 import { formatNumber, matrixView } from "./lib/readouts.js";
 import { disposeAll, loadToys, planeGrid } from "./lib/toys.js";
+import { entryPoints } from "./lib/entry-points.js";
 
 const DEFAULTS = { x: [0.8, 0.2], step_size: 1, arrow_scale: 1, grid: 41, key_step: 0.01, plane: [-0.25, 1.25] };
 export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
@@ -66,14 +67,7 @@ function createNumbers(parent) {
   };
 }
 
-/** The static picture: the figure's first frame, drawn by the same code as the page's. */
-export async function picture(element, params, runtime) {
-  await build(element, params, runtime, { interactive: false });
-}
-
-export async function mount(element, params, runtime) {
-  return build(element, params, runtime, { interactive: true });
-}
+export const { picture, mount } = entryPoints(build);
 
 async function build(element, params, runtime, { interactive }) {
   const [toys, landscapeSession, curvatureSession] = await Promise.all([

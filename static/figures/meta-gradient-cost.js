@@ -28,6 +28,7 @@ import { scaleLog } from "d3-scale";
 import { checkbox, controlRow, select, statusLine } from "./lib/controls.js";
 import { METHODS as PALETTE } from "./lib/palette.js";
 import { axes, createPlot, curve, dots, fmt, key } from "./lib/plot.js";
+import { entryPoints } from "./lib/entry-points.js";
 
 const DEFAULTS = { methods: ["maml", "fomaml", "reptile", "imaml"], shown: null, quantity: "time" };
 export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
@@ -110,14 +111,7 @@ function machineText(cost) {
   );
 }
 
-/** The static picture: the figure's first frame, drawn by the same code as the page's. */
-export async function picture(element, params, runtime) {
-  await build(element, params, runtime, { interactive: false });
-}
-
-export async function mount(element, params, runtime) {
-  return build(element, params, runtime, { interactive: true });
-}
+export const { picture, mount } = entryPoints(build);
 
 async function build(element, params, runtime, { interactive }) {
   const settings = { ...DEFAULTS, ...params };

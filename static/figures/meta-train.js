@@ -24,19 +24,13 @@ import { mount as mountFinetune } from "./finetune.js";
 import { button, checkbox, controlRow, select, statusLine } from "./lib/controls.js";
 import { DEFAULTS, RECORDED_SETTINGS, RECORDING, methodInfo } from "./meta-train/methods.js";
 import { X_AXES, createKey, createLossPlot, createReadoutTable, plotRow } from "./meta-train/view.js";
+import { entryPoints } from "./lib/entry-points.js";
 
 export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
 
 const WORKER = "assets/js/meta-train-worker.js"; // under the site root (build/sitegen/assets.py)
 
-/** The static picture: the figure's first frame, drawn by the same code as the page's. */
-export async function picture(element, params, runtime) {
-  await build(element, params, runtime, { interactive: false });
-}
-
-export async function mount(element, params, runtime) {
-  return build(element, params, runtime, { interactive: true });
-}
+export const { picture, mount } = entryPoints(build);
 
 function settingsFrom(params) {
   return {

@@ -29,6 +29,7 @@ import { METHODS } from "./lib/palette.js";
 import { axes, createPlot, fmt, key, seriesColor } from "./lib/plot.js";
 import { FAMILIES, HUMAN, OUR_YEAR, RESULTS } from "./omniglot-progress/results.js";
 import { SCORES_KEY, readScores } from "./lib/game-scores.js";
+import { entryPoints } from "./lib/entry-points.js";
 
 const DEFAULTS = { ways: "20", game: "../introduction/#few-shot-game" };
 export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
@@ -114,14 +115,7 @@ function make(tag, parent, { text, className, style = {}, attrs = {} } = {}) {
 
 let radioGroups = 0;
 
-/** The static picture: the figure's first frame, drawn by the same code as the page's. */
-export async function picture(element, params, runtime) {
-  await build(element, params, runtime, { interactive: false });
-}
-
-export async function mount(element, params, runtime) {
-  return build(element, params, runtime, { interactive: true });
-}
+export const { picture, mount } = entryPoints(build);
 
 async function build(element, params, runtime, { interactive }) {
   const settings = { ...DEFAULTS, ...params };

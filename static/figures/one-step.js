@@ -25,6 +25,7 @@ import { METHODS, ROLES } from "./lib/palette.js";
 import { arrow, curve, dots, key } from "./lib/plot.js";
 import { formatNumber } from "./lib/readouts.js";
 import { disposeAll, lineDataset, planeGrid, sampleTensors } from "./lib/toys.js";
+import { entryPoints } from "./lib/entry-points.js";
 
 const DEFAULTS = {
   dataset: "maml",
@@ -97,14 +98,7 @@ function createStepper(runtime, session, data, metaStepSize, onResult) {
   };
 }
 
-/** The static picture: the figure's first frame, drawn by the same code as the page's. */
-export async function picture(element, params, runtime) {
-  await build(element, params, runtime, { interactive: false });
-}
-
-export async function mount(element, params, runtime) {
-  return build(element, params, runtime, { interactive: true });
-}
+export const { picture, mount } = entryPoints(build);
 
 async function build(element, params, runtime, { interactive }) {
   const settings = { ...DEFAULTS, ...params };

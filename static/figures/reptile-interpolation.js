@@ -31,6 +31,7 @@ import { STROKES } from "./lib/palette.js";
 import { arrow, clippedLayer, key, select } from "./lib/plot.js";
 import { formatNumber } from "./lib/readouts.js";
 import { disposeAll, lineDataset, planeGrid } from "./lib/toys.js";
+import { entryPoints } from "./lib/entry-points.js";
 
 const DEFAULTS = {
   dataset: "reptile",
@@ -113,14 +114,7 @@ function createRunner(runtime, session, data, onResult) {
   };
 }
 
-/** The static picture: the figure's first frame, drawn by the same code as the page's. */
-export async function picture(element, params, runtime) {
-  await build(element, params, runtime, { interactive: false });
-}
-
-export async function mount(element, params, runtime) {
-  return build(element, params, runtime, { interactive: true });
-}
+export const { picture, mount } = entryPoints(build);
 
 /** The map, the task's minimum, the arrows and theta's handle. */
 function drawPlot(parent, { dataset, task, landscape, n, settings, state, interactive, onMove }) {

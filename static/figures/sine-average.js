@@ -23,6 +23,7 @@ import { METHODS, ROLES } from "./lib/palette.js";
 import { axes, clippedLayer, createPlot, curve, key } from "./lib/plot.js";
 import { seededRandom } from "./lib/random.js";
 import { formatNumber } from "./lib/readouts.js";
+import { entryPoints } from "./lib/entry-points.js";
 
 const DEFAULTS = { model: "pretrained", count: 8, shown: 8, max: 1024, seed: 127, points: 201 };
 export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
@@ -242,11 +243,4 @@ async function build(element, params, runtime, { interactive }) {
   return api;
 }
 
-/** The static picture: the figure's first frame, drawn by the same code as the page's. */
-export async function picture(element, params, runtime) {
-  await build(element, params, runtime, { interactive: false });
-}
-
-export async function mount(element, params, runtime) {
-  return build(element, params, runtime, { interactive: true });
-}
+export const { picture, mount } = entryPoints(build);
