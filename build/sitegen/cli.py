@@ -63,13 +63,30 @@ def _chosen(argv: list[str]) -> str | None:
     return next((a for a in argv if not a.startswith("-")), None)
 
 
+def _missing_extra(command: str, exc: ModuleNotFoundError) -> bool:
+    """If `exc` is a package missing for a lazy command (a site-only install has no torch, tqdm or
+    playwright), say which extras to install and return True."""
+    if (exc.name or "").split(".")[0] in ("trainers", "sitegen"):
+        return False  # a bug of ours, not a missing extra
+    extra = "train" if LAZY_COMMANDS[command][0].startswith("trainers.") else "test"
+    print(f"error: `article {command}` needs the package {exc.name}, one of the project's [{extra}] extras:"
+          f" install them with `pip install -e '.[{extra}]'`, or `make setup-test` for all of them",
+          file=sys.stderr)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser, lazy = _parser()
     command = _chosen(argv)
     module = None
     if command in LAZY_COMMANDS:
-        module = importlib.import_module(LAZY_COMMANDS[command][0])
+        try:
+            module = importlib.import_module(LAZY_COMMANDS[command][0])
+        except ModuleNotFoundError as exc:
+            if not _missing_extra(command, exc):
+                raise
+            return 2
         module.add_arguments(lazy[command])
     args = parser.parse_args(argv)
     try:
@@ -80,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(args)
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:  # the trainers' commands import some packages late
+        if module is None or not _missing_extra(command, exc):
+            raise
         return 2
     except Exception as exc:
         if type(exc).__module__ == "trainers.errors":  # UserError and its subclasses
