@@ -10,6 +10,7 @@
 // A sin(x + phi) comes from the graph too, so nothing is computed here but the grid.
 // static/figures/template.js is the annotated figure to copy; this one is the smallest.
 
+import { entryPoints } from "./lib/entry-points.js";
 import { isMethod, METHODS } from "./lib/palette.js";
 import { axes, createPlot, curve, key } from "./lib/plot.js";
 
@@ -75,9 +76,11 @@ function draw(element, state) {
   element.append(plot.svg);
 }
 
+export const { picture, mount } = entryPoints(build);
+
 /** The page's figure and the build's static picture are one function; `interactive` adds what
  * only the page has (here: the numbers exposed for the browser tests). */
-async function render(element, params, runtime, { interactive }) {
+async function build(element, params, runtime, { interactive }) {
   const state = await compute(params, runtime);
   draw(element, state);
   if (!interactive) return null;
@@ -91,13 +94,4 @@ async function render(element, params, runtime, { interactive }) {
     demoY: JSON.stringify(Array.from(state.prediction)),
   });
   return { destroy: () => element.replaceChildren() };
-}
-
-/** The static picture: the figure as it first appears. */
-export async function picture(element, params, runtime) {
-  await render(element, params, runtime, { interactive: false });
-}
-
-export async function mount(element, params, runtime) {
-  return render(element, params, runtime, { interactive: true });
 }

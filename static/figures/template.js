@@ -13,6 +13,7 @@
 // params: {model = "maml", amplitude = 3, phase = 0.5}
 
 import { controlRow, slider, statusLine } from "./lib/controls.js";
+import { entryPoints } from "./lib/entry-points.js";
 import { latestOnly } from "./lib/latest.js";
 import { isMethod, METHODS } from "./lib/palette.js";
 import { axes, createPlot, curve, key } from "./lib/plot.js";
@@ -28,22 +29,14 @@ const Y_RANGE = [-5.5, 5.5];
 const POINTS = 200;
 const AMPLITUDE = { min: 0.1, max: 5, step: 0.1 }; // the task family's range
 
-// 2. picture() and mount() are one function with an `interactive` switch. The build runs
-//    picture() in Node and inlines what it draws as the static picture (readers without
-//    JavaScript see it, and every reader sees it until the page's figure is ready); the page runs
-//    mount(). Being one function, the first frame of the two cannot disagree.
+// 2. picture() and mount() are one function, `build`, with an `interactive` switch
+//    (lib/entry-points.js). The build runs picture() in Node and inlines what it draws as the
+//    static picture (readers without JavaScript see it, and every reader sees it until the page's
+//    figure is ready); the page runs mount(), which resolves to {inspect, idle, destroy} once the
+//    first frame is drawn. Being one function, the first frame of the two cannot disagree.
+export const { picture, mount } = entryPoints(build);
 
-/** The static picture: the first frame, without controls. */
-export async function picture(element, params, runtime) {
-  await render(element, params, runtime, { interactive: false });
-}
-
-/** The page's figure. Resolves to {inspect, idle, destroy} once the first frame is drawn. */
-export async function mount(element, params, runtime) {
-  return render(element, params, runtime, { interactive: true });
-}
-
-async function render(element, rawParams, runtime, { interactive }) {
+async function build(element, rawParams, runtime, { interactive }) {
   const params = { ...DEFAULTS, ...rawParams };
 
   // 3. The runtime (static/js/runtime-core.js) loads onnxruntime, the graph and the model's
