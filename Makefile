@@ -57,8 +57,8 @@ bench: setup-test
 
 # Retrain every model, evaluate them under the article's protocol, re-export the graphs.
 train-all: setup-test
-	for m in pretrained maml maml5 fomaml reptile imaml; do $(BIN)/article train $$m || exit 1; done
-	$(BIN)/article train omniglot --threads 2
+	for m in pretrained maml maml5 fomaml reptile imaml; do $(BIN)/article train $$m --fresh || exit 1; done
+	$(BIN)/article train omniglot --threads 2 --fresh
 	$(BIN)/article evaluate
 	$(BIN)/article export
 	$(BIN)/article cosine

@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from torch.func import vmap
 
-from trainers import checkpoint, manifest
+from trainers import checkpoint, manifest, run_folder
 from trainers.config import config_names
 from trainers.errors import UserError
 from trainers.families import family_of
@@ -154,6 +154,11 @@ def run(args: argparse.Namespace) -> int:
     runs = Path(args.runs)
     # By default the article's models: one run per config (a method, or a variant like maml5).
     names = args.models or [name for name in config_names() if (runs / name / "final.pt").is_file()]
+    if not args.models:
+        for name in config_names():  # a run that stopped before its end: say so, not skip it silently
+            if name not in names and (runs / name / run_folder.CHECKPOINT).is_file():
+                print(f"{run_folder.missing_final(runs / name, name)}; not evaluated (earlier results kept)",
+                      file=sys.stderr)
     if not names:
         raise UserError(f"no trained models found under {runs} (expected {runs}/<MODEL>/final.pt)")
     out = Path(args.out)
@@ -161,7 +166,8 @@ def run(args: argparse.Namespace) -> int:
     results = json.loads(out.read_text()) if out.is_file() else {}
     finals = {}
     for name in names:
-        finals[name] = checkpoint.load(runs / name / "final.pt", what=f"trained model '{name}'")
+        finals[name] = run_folder.load_final(runs / name, name)
+        print(f"{name}: {run_folder.describe_final(runs / name, finals[name])}", file=sys.stderr)
     for name, final in finals.items():
         if family_of(final.get("config", {})).name == "omniglot":
             from trainers.omniglot import evaluation as omniglot_eval

@@ -78,9 +78,11 @@ def _export_demo(out: Path) -> dict:
 
 
 def _load_run(runs: Path, name: str) -> dict:
-    from trainers import checkpoint
+    from trainers import run_folder
 
-    return checkpoint.load(runs / name / "final.pt", what=f"trained model '{name}'")
+    final = run_folder.load_final(runs / name, name)
+    _say(f"{name}: {run_folder.describe_final(runs / name, final)}")
+    return final
 
 
 def _export_run(out: Path, name: str, final: dict) -> dict:
@@ -161,16 +163,20 @@ def run(args: argparse.Namespace) -> int:
             )
         untrained = [n for n in args.only if n in models and not has_run(n)]
         if untrained:
-            raise UserError(
-                f"no trained model {', '.join(untrained)}: expected {runs}/<MODEL>/final.pt "
-                "(train it with `article train <MODEL>` first)"
-            )
+            from trainers.run_folder import missing_final
+
+            raise UserError("; ".join(missing_final(runs / name, name) for name in untrained))
         selected = list(dict.fromkeys(args.only))
     else:
         # By default the runs of the article's configs only; experiments under other names need --only.
         skipped = [m for m in models if not has_run(m)]
         if skipped:
             _say(f"no trained model for {', '.join(skipped)} under {runs}: exported without them")
+            from trainers.run_folder import CHECKPOINT, missing_final
+
+            for name in skipped:  # a run that stopped before its end: say how to finish it
+                if (runs / name / CHECKPOINT).is_file():
+                    _say(missing_final(runs / name, name))
         selected = [*graph_names, DEMO_MODEL, *(m for m in models if has_run(m)), TOYS, SPRITES]
 
     # Read every checkpoint before writing anything, so a bad one leaves the folder as it was.

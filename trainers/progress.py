@@ -21,6 +21,8 @@ from typing import TextIO
 
 from tqdm import tqdm
 
+from trainers.interrupt import TrainingInterrupted
+
 LOG_NAME = "train.log"
 # tqdm's own meter without the bar, so the log reads like the terminal.
 LINE_FORMAT = "{desc} {percentage:3.0f}% {n_fmt}/{total_fmt} [{rate_fmt}{postfix}, ETA {remaining}]"
@@ -99,12 +101,28 @@ class Progress:
         if iteration != self.session_start[0] and self.iteration_written != iteration:
             self.update(iteration, loss, force=True)
 
+    def announce(self, text: str) -> None:
+        """A line for the person at the terminal as well as for the log, whatever `show` says:
+        how the session ended. The bar is closed first, so the line stands under it."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        if self.log is not None:
+            self.log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}\n")
+            self.log.flush()
+        self.stream.write(f"{text}\n")
+        self.stream.flush()
+
     def close(self, error: BaseException | None = None) -> None:
         """Close the bar and the log, saying first why the session ended early, if it did."""
         if self.bar is not None:
             self.bar.close()
-        if isinstance(error, KeyboardInterrupt):
-            self.note(f"{self.label}: interrupted; the last report was at iteration {self.iteration}")
+            self.bar = None
+        if isinstance(error, TrainingInterrupted):
+            self.announce(str(error))
+        elif isinstance(error, KeyboardInterrupt):
+            self.announce(f"{self.label}: interrupted; the last report was at iteration {self.iteration}, "
+                          "and nothing was saved since the last checkpoint")
         elif error is not None:
             self.note(f"{self.label}: stopped: {error}")
         if self.log is not None:

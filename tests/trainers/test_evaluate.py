@@ -61,7 +61,7 @@ def test_command_writes_json_and_markdown(tmp_path, monkeypatch):
     assert set(results["maml"]) == {"protocol", "K5", "K10"}
     text = table.read_text()
     assert "| maml | 5 |" in text and "| pretrained | 10 |" in text and "12 s" in text
-    with pytest.raises(UserError, match="trained model 'reptile'"):
+    with pytest.raises(UserError, match="no trained model reptile: .*final.pt does not exist"):
         run(parser.parse_args(["reptile", "--runs", str(tmp_path / "runs"), "--out", str(out), "--table", str(table)]))
 
 
