@@ -80,3 +80,10 @@ def test_the_printed_error_is_the_graphs(template_site):
         providers=["CPUExecutionProvider"])
     mse = dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds)))["mse"]
     assert printed.group(1) == f"{float(mse):.2f}"
+
+
+def test_the_appendix_says_the_pictures_are_drawn_in_node(built_site):
+    """How to rebuild: the static pictures come from the figures' own modules run in Node."""
+    page = (built_site / "alpha" / "index.html").read_text(encoding="utf-8")
+    appendix = page.split('id="how-to-rebuild"')[1].split("</section>")[0]
+    assert "in Node" in appendix and "Python" not in appendix
