@@ -24,6 +24,7 @@ from sitegen.manifest import Manifest
 from sitegen.markdown import create_parser, parse
 from sitegen.maths import KatexRenderer
 from sitegen.project import Project
+from sitegen.serve import DevServer
 from sitegen.site import TEMPLATE_IDS, BuildResult, build
 
 # The strict build's helpers: edit a copied chapter; build over a copy of a good site and
@@ -123,6 +124,21 @@ def test_a_malformed_claim_stops_the_build_at_its_line(project, built_site, tmp_
     err = fails_and_keeps_site(project, built_site, tmp_path)
     assert str(err.file).endswith("chapters/alpha.md") and err.line == line
     assert says in err.message
+
+
+def test_serve_shows_a_failed_claim_like_any_build_error(project, tmp_path):
+    """The development server keeps the last good site and sends the message to the page."""
+    dev = DevServer(project, tmp_path / "_site", port=0, log=lambda message: None)
+    try:
+        assert dev.rebuild() and dev.state.error is None
+        edit(project.content / "chapters/alpha.md", SENTENCE,
+             f"One step beats ten.{{{{claim: {ONE_STEP} < {TEN_STEPS}}}}}")
+        assert not dev.rebuild()
+        assert "sentence: One step beats ten." in dev.state.error
+        assert f"{ONE_STEP} = 1.5" in dev.state.error
+        assert (tmp_path / "_site/alpha/index.html").is_file()
+    finally:
+        dev.stop()
 
 
 def test_build_prints_how_many_claims_it_checked(monkeypatch, tmp_path, capsys):
