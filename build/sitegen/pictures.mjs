@@ -1,86 +1,56 @@
-// Draws figures' static pictures at build time with the figures' own ES modules, in Node.
-//
-// Each figure module exports picture(element, params, runtime), which computes and draws the
-// figure's first frame with the same code (and the same exported graphs, through the same
-// runtime-core.js) as mount() in the page. Here the DOM is linkedom's and the files come from
-// disk; the result is the element's HTML, which the build inlines in the page.
+// Draws figures' static pictures at build time, in Node, on a small pool of worker threads
+// (picture_worker.mjs), each with its own onnxruntime-web: creating a graph's session is most of
+// a picture's cost and runs on one thread, so the pictures are drawn side by side.
 //
 // stdin:  {"static": "<static dir>", "models": "<models dir>",
 //          "figures": [{"id": "...", "module": "...", "params": {...}}, ...]}
 // stdout: [{"id", "html", "ms"} or {"id", "error", "where"}, ...] in the same order.
+// ARTICLE_PICTURE_WORKERS sets the pool's size (1 draws one picture after the other).
 
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { parseHTML } from "linkedom";
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
 
-const { document, window } = parseHTML("<!doctype html><html><head></head><body></body></html>");
-// What figure modules (and d3-selection) expect of a browser: a document to create elements in.
-Object.assign(globalThis, { document, window });
+// More threads than cores only adds onnxruntime start-ups; past four, the longest figure decides.
+const MAX_WORKERS = 4;
+const WORKER = new URL("./picture_worker.mjs", import.meta.url);
 
 let input = "";
 process.stdin.setEncoding("utf8");
 for await (const chunk of process.stdin) input += chunk;
 const job = JSON.parse(input);
 
-const [{ createRuntime }, { setIdScope }, storage] = await Promise.all([
-  import(pathToFileURL(join(job.static, "js/runtime-core.js")).href),
-  import(pathToFileURL(join(job.static, "figures/lib/plot.js")).href),
-  Promise.resolve(memoryStorage()),
-]);
+// The figures of one module go to one worker together: placements of a figure share its sessions.
+const byModule = new Map();
+for (const figure of job.figures) byModule.set(figure.module, [...(byModule.get(figure.module) ?? []), figure]);
+const batches = [...byModule.values()];
+const size = Math.max(1, Math.min(
+  Number(process.env.ARTICLE_PICTURE_WORKERS) || Math.min(availableParallelism(), MAX_WORKERS),
+  batches.length,
+));
 
-/** Storage that keeps nothing across builds: a picture must not depend on a reader's history. */
-function memoryStorage() {
-  const values = new Map();
-  return {
-    persistent: false,
-    getItem: (key) => values.get(key) ?? null,
-    setItem: (key, value) => values.set(key, String(value)),
-    removeItem: (key) => values.delete(key),
-  };
+const byId = new Map();
+await Promise.all(Array.from({ length: size }, () => drain()));
+
+/** One worker drawing batches off the shared queue until it is empty. */
+function drain() {
+  const worker = new Worker(WORKER, { workerData: { static: job.static, models: job.models } });
+  return new Promise((resolve, reject) => {
+    const next = () => {
+      const batch = batches.shift();
+      if (batch) worker.postMessage({ figures: batch });
+      else resolve();
+    };
+    worker.on("message", ({ results }) => {
+      for (const result of results) byId.set(result.id, result);
+      next();
+    });
+    worker.on("error", reject);
+    worker.on("exit", (code) => reject(new Error(`a picture worker stopped (exit code ${code})`)));
+    next();
+  });
 }
 
-// Files under the site root: models/ is static/models (the build copies it there unchanged).
-const onDisk = (path) => (path.startsWith("models/") ? join(job.models, path.slice(7)) : join(job.static, path));
-
-const runtime = createRuntime({
-  async importOrt() {
-    const ort = await import("onnxruntime-web/wasm");
-    ort.env.wasm.numThreads = 1; // as in the page, and no worker threads to tear down
-    return ort;
-  },
-  json: async (path) => JSON.parse(await readFile(onDisk(path), "utf8")),
-  bytes: async (path) => {
-    const data = await readFile(onDisk(path));
-    return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
-  },
-  graphSource: async (path) => new Uint8Array(await readFile(onDisk(path))),
-  url: (path) => new URL(path, "https://site.invalid/"),
-  storage,
-});
-
-/** The first line of a stack inside static/ (the author's file and line), if any. */
-function whereIn(error) {
-  const match = String(error?.stack ?? "").match(/file:\/\/(\/[^\s)]*\/static\/[^\s):]+):(\d+)/);
-  return match ? { file: match[1], line: Number(match[2]) } : null;
-}
-
-const results = [];
-for (const figure of job.figures) {
-  const started = performance.now();
-  try {
-    const module = await import(pathToFileURL(join(job.static, "figures", `${figure.module}.js`)).href);
-    if (typeof module.picture !== "function") {
-      throw new Error(`static/figures/${figure.module}.js exports no picture(element, params, runtime)`);
-    }
-    setIdScope(`${figure.id}-picture`); // ids in the picture: deterministic, unlike the page's
-    const element = document.createElement("div");
-    await module.picture(element, figure.params, runtime);
-    results.push({ id: figure.id, html: element.innerHTML, ms: performance.now() - started });
-  } catch (error) {
-    results.push({ id: figure.id, error: String(error?.message ?? error), where: whereIn(error) });
-  }
-}
-// Exit as soon as the results are out: tearing down the WebAssembly instance otherwise costs
+// Exit as soon as the results are out: tearing down the WebAssembly instances otherwise costs
 // about a second of the build.
+const results = job.figures.map((figure) => byId.get(figure.id));
 process.stdout.write(JSON.stringify(results), () => process.exit(0));

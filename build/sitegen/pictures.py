@@ -8,7 +8,8 @@ Pictures are cached by a key over everything that can change them: the figure's 
 params, the figure code and its npm dependencies, and the models' manifest (which holds every
 model file's sha256; the integrity check holds the files to it). The cache is kept in memory for
 `serve` and in .cache/pictures/ across builds, so only a changed figure starts Node at all. Node
-runs in the background while the chapters are parsed, as esbuild does.
+runs in the background while the chapters are parsed, as esbuild does, and draws the pictures on
+a few worker threads side by side (pictures.mjs).
 """
 from __future__ import annotations
 
@@ -32,7 +33,12 @@ SCRIPT = Path(__file__).with_name("pictures.mjs")
 # The data files figures read by path besides the manifest's models (toys.json, the recorded
 # meta-training run) count too: a re-recorded run must redraw the picture that shows it.
 CODE_GLOBS = ("static/figures/**/*.js", "static/js/runtime-core.js", "static/models/*.json")
-CODE_FILES = ("build/sitegen/pictures.mjs", "package-lock.json")
+CODE_FILES = ("build/sitegen/pictures.mjs", "build/sitegen/picture_worker.mjs", "package-lock.json")
+# Liftoff, V8's baseline WebAssembly compiler, alone, and lazily: V8 compiles only the functions
+# the graphs call, and never recompiles hot ones with its optimising compiler, which cost more
+# than it saved on a few runs of each graph (measured: 6.6 s -> 3.4 s of CPU for the article's
+# pictures, the same pictures to the byte: WebAssembly's arithmetic is exact in either compiler).
+NODE_FLAGS = ("--liftoff-only", "--wasm-lazy-compilation")
 FIGURE_LINE = re.compile(r"^\s*:::+\s*figure\s+(\S+)", re.MULTILINE)
 
 
@@ -115,9 +121,7 @@ class PictureCache:
                "figures": [{"id": s.id, "module": s.module, "params": s.params} for s in missing]}
         stderr = tempfile.TemporaryFile(mode="w+")
         try:
-            # Lazy compilation: V8 compiles only the WebAssembly functions the graphs call, not
-            # all 14 MB of onnxruntime-web (measured: 5.5 s -> 4.7 s for the article's pictures).
-            process = subprocess.Popen(["node", "--wasm-lazy-compilation", str(SCRIPT)],
+            process = subprocess.Popen(["node", *NODE_FLAGS, str(SCRIPT)],
                                        cwd=self.project.root,
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                        stderr=stderr, text=True)

@@ -6,7 +6,8 @@ watcher's thread. The open page learns about rebuilds through
 Server-Sent Events at <base path>__reload, read by static/js/livereload.js, which the server
 adds to every HTML page it serves (the files on disk stay exactly what `article build` makes, and
 the script is a same-origin file, so the Content-Security-Policy holds). A failed build is printed,
-sent to the page as an "error" event, and the last good site stays served.
+sent to the page as an "error" event, and the last good site stays served. Files are sent by
+static_server.py, compressed as a static host sends them when the browser accepts it.
 """
 from __future__ import annotations
 
@@ -25,18 +26,11 @@ import watchfiles
 from .errors import BuildError
 from .project import Project
 from .site import Caches, build
+from .static_server import StaticSite, handler_for, redirect, send
 
 QUIET_MS = 50               # a batch of changes ends after this long without one (an editor's save)
 STOP_SECONDS = 10           # how long stop() waits for a rebuild under way to finish
 KEEPALIVE_SECONDS = 15
-MIME = {
-    ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
-    ".wasm": "application/wasm", ".json": "application/json", ".svg": "image/svg+xml",
-    ".png": "image/png", ".woff2": "font/woff2", ".xml": "application/xml; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8", ".onnx": "application/octet-stream",
-    ".bin": "application/octet-stream", ".py": "text/plain; charset=utf-8",
-}
 ROOT_ATTR = re.compile(rb'<html[^>]*\sdata-root="([^"]*)"')
 
 
@@ -110,6 +104,8 @@ class DevServer:
         self._building = threading.Lock()  # the first build (start's thread) and the watcher's
         self._watcher: threading.Thread | None = None
         self._serving: threading.Thread | None = None
+        # HTML gets the live-reload tag as it is sent, and is then compressed.
+        self.site = StaticSite(self.out, (self.base_path,), transform=inject_reload)
         self.httpd = http.server.ThreadingHTTPServer((host, port), self._handler())
         self.httpd.daemon_threads = True
 
@@ -175,19 +171,7 @@ class DevServer:
     # --- HTTP ------------------------------------------------------------------------------
 
     def _handler(self):
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:  # quiet: the build log is what matters
-                pass
-
-            def do_GET(self) -> None:
-                server.handle(self)
-
-            def do_HEAD(self) -> None:
-                server.handle(self, head=True)
-
-        return Handler
+        return handler_for(self.handle)
 
     def handle(self, req, head: bool = False) -> None:
         path = unquote(urlsplit(req.path).path)
@@ -195,44 +179,12 @@ class DevServer:
             return self._events(req)
         if not path.startswith(self.base_path):
             if path.rstrip("/") == self.base_path.rstrip("/") or path == "/":
-                return self._redirect(req, self.base_path)
-            return self._send(req, 404, "text/plain; charset=utf-8",
-                              f"Not found: the site is served under {self.base_path}\n".encode(), head)
-        rel = path[len(self.base_path):]
-        target = (self.out / rel).resolve()
-        if self.out != target and self.out not in target.parents:
-            return self._send(req, 403, "text/plain", b"Forbidden\n", head)
-        if target.is_dir():
-            if not path.endswith("/"):
-                return self._redirect(req, path + "/")
-            target = target / "index.html"
+                return redirect(req, self.base_path)
+            return send(req, 404, "text/plain; charset=utf-8",
+                        f"Not found: the site is served under {self.base_path}\n".encode(), head=head)
         if not self.out.exists():
             return self._no_site(req, head)
-        status = 200
-        if not target.is_file():
-            status, target = 404, self.out / "404.html"
-            if not target.is_file():
-                return self._send(req, 404, "text/plain", b"Not found\n", head)
-        body = target.read_bytes()
-        mime = MIME.get(target.suffix, "application/octet-stream")
-        if target.suffix == ".html":
-            body = inject_reload(body)
-        self._send(req, status, mime, body, head)
-
-    def _send(self, req, status: int, mime: str, body: bytes, head: bool = False) -> None:
-        req.send_response(status)
-        req.send_header("Content-Type", mime)
-        req.send_header("Content-Length", str(len(body)))
-        req.send_header("Cache-Control", "no-store")
-        req.end_headers()
-        if not head:
-            req.wfile.write(body)
-
-    def _redirect(self, req, location: str) -> None:
-        req.send_response(302)
-        req.send_header("Location", location)
-        req.send_header("Content-Length", "0")
-        req.end_headers()
+        self.site.respond(req, head)
 
     def _no_site(self, req, head: bool) -> None:
         import html
@@ -241,7 +193,7 @@ class DevServer:
                 f'<meta http-equiv="refresh" content="1"><title>Build failed</title></head>'
                 f'<body><h1>The site has not been built yet</h1><pre class="build-error">'
                 f'{message}</pre><p>This page retries every second.</p></body></html>')
-        self._send(req, 503, "text/html; charset=utf-8", page.encode(), head)
+        send(req, 503, "text/html; charset=utf-8", page.encode(), head=head)
 
     def _events(self, req) -> None:
         """Server-Sent Events: "reload" after each good build, "error" with the message."""

@@ -26,6 +26,7 @@ from markupsafe import Markup
 from . import assets
 from .chapters import Chapter, load_chapter
 from .citations import Bibliography, bibliography_html, load_bibliography
+from .compress import Precompressor
 from .claims import checked_claims
 from .config import Article, load_article
 from .context import PageContext, SiteInputs
@@ -60,6 +61,7 @@ class Caches:
     highlight: dict = field(default_factory=dict)
     pictures: PictureCache | None = None
     bundler: assets.Bundler | None = None
+    compressor: Precompressor | None = None
     jinja: jinja2.Environment | None = None
 
     def __post_init__(self) -> None:
@@ -67,6 +69,7 @@ class Caches:
         self.katex = KatexRenderer(self.project.node_modules)
         self.bundler = assets.Bundler(self.project)
         self.pictures = PictureCache(self.project)
+        self.compressor = Precompressor(self.project.root / ".cache" / "compressed")
         self.jinja = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self.project.templates),
             autoescape=jinja2.select_autoescape(["html", "xml"]),
@@ -158,6 +161,7 @@ def build(project: Project, out: Path, caches: Caches | None = None,
             caches.bundler.finish(tmp)
             social = write_social_image(project, inputs.figure_pictures.get(HERO_FIGURE), tmp)
             _write_site(caches, project, article, pages, parsed, tmp, social)
+            caches.compressor.write_beside(tmp)  # .br and .gz copies, for hosts that send them
             _swap(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

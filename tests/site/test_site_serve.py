@@ -156,3 +156,23 @@ def test_serve_stops_cleanly_on_ctrl_c_and_sigterm(project, tmp_path, signum):
     assert (out / "index.html").is_file()
     assert signal.getsignal(signal.SIGTERM) is before
     assert not [t for t in threading.enumerate() if t.name in ("sitegen-watch", "sitegen-http")]
+
+
+def test_compressed_when_accepted_with_the_reload_tag(server):
+    """HTML is compressed after the reload tag goes in; other files come from the build's copies."""
+    import gzip
+
+    import brotli
+
+    def fetch(rel: str, accept: str):
+        request = urllib.request.Request(server.url + rel, headers={"Accept-Encoding": accept})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.headers, response.read()
+
+    headers, body = fetch("alpha/", "gzip, br")
+    assert headers["Content-Encoding"] == "br" and headers["Vary"] == "Accept-Encoding"
+    assert b'src="../assets/js/livereload.js"></script>\n</head>' in brotli.decompress(body)
+    headers, body = fetch("assets/vendor/ort/ort-wasm-simd-threaded.wasm", "gzip")
+    assert headers["Content-Encoding"] == "gzip" and headers["Content-Type"] == "application/wasm"
+    assert int(headers["Content-Length"]) == len(body)
+    assert gzip.decompress(body) == (server.out / "assets/vendor/ort/ort-wasm-simd-threaded.wasm").read_bytes()

@@ -1,0 +1,85 @@
+// One of pictures.mjs's workers: draws figures' static pictures with the figures' own ES modules.
+//
+// Each figure module exports picture(element, params, runtime), which computes and draws the
+// figure's first frame with the same code (and the same exported graphs, through the same
+// runtime-core.js) as mount() in the page. Here the DOM is linkedom's and the files come from
+// disk; the result is the element's HTML, which the build inlines in the page.
+//
+// workerData: {static: "<static dir>", models: "<models dir>"}
+// in:  {figures: [{id, module, params}, ...]}  (the figures of one module: they share sessions)
+// out: {results: [{id, html, ms} or {id, error, where}, ...]} in the same order.
+// A worker keeps its runtime (onnxruntime-web, sessions, parameters) for every batch it draws.
+
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parentPort, workerData } from "node:worker_threads";
+import { parseHTML } from "linkedom";
+
+const { document, window } = parseHTML("<!doctype html><html><head></head><body></body></html>");
+// What figure modules (and d3-selection) expect of a browser: a document to create elements in.
+Object.assign(globalThis, { document, window });
+
+const { static: staticDir, models } = workerData;
+const [{ createRuntime }, { setIdScope }] = await Promise.all([
+  import(pathToFileURL(join(staticDir, "js/runtime-core.js")).href),
+  import(pathToFileURL(join(staticDir, "figures/lib/plot.js")).href),
+]);
+
+/** Storage that keeps nothing across builds: a picture must not depend on a reader's history. */
+function memoryStorage() {
+  const values = new Map();
+  return {
+    persistent: false,
+    getItem: (key) => values.get(key) ?? null,
+    setItem: (key, value) => values.set(key, String(value)),
+    removeItem: (key) => values.delete(key),
+  };
+}
+
+// Files under the site root: models/ is static/models (the build copies it there unchanged).
+const onDisk = (path) => (path.startsWith("models/") ? join(models, path.slice(7)) : join(staticDir, path));
+
+const runtime = createRuntime({
+  async importOrt() {
+    const ort = await import("onnxruntime-web/wasm");
+    ort.env.wasm.numThreads = 1; // as in the page, and no threads of its own to tear down
+    return ort;
+  },
+  json: async (path) => JSON.parse(await readFile(onDisk(path), "utf8")),
+  bytes: async (path) => {
+    const data = await readFile(onDisk(path));
+    return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+  },
+  graphSource: async (path) => new Uint8Array(await readFile(onDisk(path))),
+  url: (path) => new URL(path, "https://site.invalid/"),
+  storage: memoryStorage(),
+});
+
+/** The first line of a stack inside static/ (the author's file and line), if any. */
+function whereIn(error) {
+  const match = String(error?.stack ?? "").match(/file:\/\/(\/[^\s)]*\/static\/[^\s):]+):(\d+)/);
+  return match ? { file: match[1], line: Number(match[2]) } : null;
+}
+
+async function draw(figure) {
+  const started = performance.now();
+  try {
+    const module = await import(pathToFileURL(join(staticDir, "figures", `${figure.module}.js`)).href);
+    if (typeof module.picture !== "function") {
+      throw new Error(`static/figures/${figure.module}.js exports no picture(element, params, runtime)`);
+    }
+    setIdScope(`${figure.id}-picture`); // ids in the picture: deterministic, unlike the page's
+    const element = document.createElement("div");
+    await module.picture(element, figure.params, runtime);
+    return { id: figure.id, html: element.innerHTML, ms: performance.now() - started };
+  } catch (error) {
+    return { id: figure.id, error: String(error?.message ?? error), where: whereIn(error) };
+  }
+}
+
+parentPort.on("message", async ({ figures }) => {
+  const results = [];
+  for (const figure of figures) results.push(await draw(figure));
+  parentPort.postMessage({ results });
+});
