@@ -1,15 +1,8 @@
-// Demonstration figure: a sinusoid model's prediction on [-5, 5], as the exported graph `graph`
-// computes it. Proves the chain manifest -> params -> ONNX -> SVG, in the page and in the build's
-// static picture alike (the browser tests compare the page's numbers with Python's onnxruntime).
-//
+// Demonstration figure: a sinusoid model's prediction on [-5, 5] as the exported graph `graph`
+// computes it, in the page and in the build's static picture alike (the browser tests compare the
+// page's numbers with Python's onnxruntime). static/figures/template.js is the figure to copy.
 // params: {graph = "sinusoid_predict", model = "maml", amplitude = 2, phase = 0.5}
 //
-// The figure feeds the graph by input name: the model's parameters, the grid `x`, and `amplitude`
-// and `phase` when the graph takes them. It draws the output `prediction` (or the graph's only
-// output) and, when the graph has one, its `target`: with `sinusoid_curves` the true curve
-// A sin(x + phi) comes from the graph too, so nothing is computed here but the grid.
-// static/figures/template.js is the annotated figure to copy; this one is the smallest.
-
 import { entryPoints } from "./lib/entry-points.js";
 import { isMethod, METHODS } from "./lib/palette.js";
 import { axes, createPlot, curve, key } from "./lib/plot.js";
@@ -20,7 +13,13 @@ const POINTS = 200;
 const DEFAULTS = { graph: "sinusoid_predict", model: "maml", amplitude: 2, phase: 0.5 };
 export { DEFAULTS as params }; // the params figures.yaml may set; the build refuses any other key
 
-/** The figure's one state: the graph's outputs on the grid. */
+/**
+ * The figure's one state: the graph's outputs on the grid. The graph is fed by input name: the
+ * model's parameters, the grid `x`, and `amplitude` and `phase` when it takes them. The figure
+ * draws the output `prediction` (or the graph's first output) and, when the graph has one, its
+ * `target`: with `sinusoid_curves` the true curve A sin(x + phi) comes from the graph too, so
+ * nothing is computed here but the grid.
+ */
 async function compute(params, runtime) {
   const { graph, model, amplitude, phase } = { ...DEFAULTS, ...params };
   await runtime.loadOrt();
