@@ -4,7 +4,8 @@ A config is a flat dict. `trainers/configs/<method>.yaml` holds each method's de
 given with --config replaces it, and --set key=value / --iterations / --seed override single keys.
 Every key is checked: an unknown key or a bad value raises UserError naming the key and what is
 allowed, before any training starts. Files and --set values are read by the project's one YAML
-loader (sitegen.yamlnumbers), which reads scientific notation (1e-3) as a number.
+loader (trainers/yamlloader.py), which reads scientific notation (1e-3) as a number and
+refuses a key written twice.
 """
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from typing import Any, Callable
 
 import yaml
 
-from sitegen.yamlnumbers import load_yaml
 from trainers.errors import UserError
 from trainers.families import FAMILIES
 from trainers.methods import METHODS, HyperParams
+from trainers.yamlloader import load_yaml
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 Config = dict[str, Any]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import yamlfile
 from .errors import BuildError
+from .textfiles import read_utf8
 
 STATUSES = ("ready", "in-preparation")
 FRONT_MATTER_HINT = ("a chapter starts with a line `---`, then `title:`, `description:` and "
@@ -62,4 +63,4 @@ def parse_chapter(slug: str, text: str, file: Path) -> Chapter:
 
 def load_chapter(content: Path, slug: str) -> Chapter:
     file = content / "chapters" / f"{slug}.md"
-    return parse_chapter(slug, file.read_text(encoding="utf-8"), file)
+    return parse_chapter(slug, read_utf8(file), file)

@@ -58,6 +58,8 @@ class PageContext:
     listings: list[Any] = field(default_factory=list)         # sources to publish as pages
     # `@eq:chapter/name` tokens with their body line, resolved once every chapter is parsed
     cross_refs: list[tuple[Any, int | None]] = field(default_factory=list)
+    links: list[Any] = field(default_factory=list)            # Markdown links and images (links.py)
+    html_ids: set[str] = field(default_factory=set)           # ids written in raw HTML
 
     def line(self, body_line0: int | None) -> int | None:
         return None if body_line0 is None else self.line_offset + body_line0 + 1

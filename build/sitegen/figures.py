@@ -50,6 +50,8 @@ class FigureSpec:
 class FigureRegistry:
     file: Path
     specs: dict[str, FigureSpec] = field(default_factory=dict)
+    lines: yamlfile.Lines = field(default_factory=dict)  # of every key, for errors
+    display: str = "content/figures.yaml"
 
     def __contains__(self, figure_id: str) -> bool:
         return figure_id in self.specs
@@ -105,7 +107,7 @@ def load_registry(file: Path, display: str, figures_dir: Path) -> FigureRegistry
             lists[key] = tuple(value)
         specs[figure_id] = FigureSpec(figure_id, module, params, entry["alt"].strip(),
                                       lists["models"], lists["graphs"], line or 0)
-    return FigureRegistry(file, specs)
+    return FigureRegistry(file, specs, lines, display)
 
 
 def required_files(spec: FigureSpec, manifest: Manifest) -> list[Path]:

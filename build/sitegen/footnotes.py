@@ -1,8 +1,15 @@
-"""Footnotes (mdit-py-plugins' parser) rendered with the ids and classes of the HTML contract."""
+"""Footnotes (mdit-py-plugins' parser) rendered with the ids and classes of the HTML contract.
+
+The parser alone is lenient: a reference `[^name]` with no definition stays on the page as that
+text, and a definition nothing refers to is dropped with its note. Both are an author's slip, so
+both stop the build, at the reference's or the definition's line.
+"""
 from __future__ import annotations
 
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
+
+from .context import page
 
 
 def _number(token) -> int:
@@ -39,8 +46,48 @@ def _render_anchor(self, tokens, idx, options, env) -> str:
             f'aria-label="Back to the text">\u21a9\ufe0e</a>')
 
 
+def _check_footnotes(state) -> None:
+    """Every reference has a definition and every definition a reference (runs before the
+    plugin's footnote_tail drops unreferenced definitions)."""
+    ctx = page(state.env)
+    defined: dict[str, int] = {}
+    for token in state.tokens:
+        if token.type == "footnote_reference_open":
+            label, line = token.meta["label"], token.map[0] if token.map else None
+            if label in defined:
+                raise ctx.error(f"the footnote [^{label}] is defined twice (first on line "
+                                f"{ctx.line(defined[label])})", line,
+                                "keep one definition, or give the second another name")
+            defined[label] = line
+    referenced: set[str] = set()
+    line = 0
+    for token in state.tokens:
+        line = token.map[0] if token.map else line
+        if token.type != "inline":
+            continue
+        for child in token.children or []:
+            if child.type != "footnote_ref":
+                continue
+            label = child.meta["label"]
+            if label not in defined:
+                at = token.content.find(f"[^{label}]")
+                known = ", ".join(f"[^{name}]" for name in sorted(defined)) or "none on this page"
+                raise ctx.error(f"the footnote reference [^{label}] has no definition",
+                                line + token.content[:max(at, 0)].count("\n"),
+                                f"add a line `[^{label}]: the note's text` below the paragraph "
+                                f"(defined: {known})")
+            referenced.add(label)
+    for label, def_line in defined.items():
+        if label not in referenced:
+            raise ctx.error(f"the footnote [^{label}] is defined but never referenced", def_line,
+                            f"refer to it with `[^{label}]` in the text, or remove it")
+
+
 def footnotes_plugin(md: MarkdownIt) -> None:
-    md.use(footnote_plugin, inline=False)
+    # always_match_refs: a reference to an undefined note becomes a token, which the check
+    # reports, instead of plain text that would reach the page.
+    md.use(footnote_plugin, inline=False, always_match_refs=True)
+    md.core.ruler.before("footnote_tail", "check_footnotes", _check_footnotes)
     md.add_render_rule("footnote_ref", _render_ref)
     md.add_render_rule("footnote_block_open", _render_block_open)
     md.add_render_rule("footnote_block_close", _render_block_close)

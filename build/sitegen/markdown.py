@@ -27,6 +27,7 @@ from .figures import figures_plugin
 from .footnotes import footnotes_plugin
 from .headings import headings_plugin
 from .highlight import fences_plugin, unique_label
+from .links import links_plugin
 from .listings import listings_plugin
 from .manifest import manifest_plugin
 from .xrefs import xrefs_plugin
@@ -45,6 +46,7 @@ def create_parser() -> MarkdownIt:
     md.use(citations_plugin)     # numbers citations in reading order (footnotes last)
     md.use(xrefs_plugin)         # refers to equation and figure numbers
     md.use(fences_plugin)
+    md.use(links_plugin)         # collects links and images, checked once every page is parsed
     md.add_render_rule("table_open", _table_open)
     md.add_render_rule("table_close", _table_close)
     md.add_render_rule("td_open", _cell_open)

@@ -37,8 +37,11 @@ class Project:
         )
 
     def display(self, path: Path) -> str:
-        """A path as an author would type it: relative to the repository root when inside it."""
-        try:
-            return str(path.resolve().relative_to(self.root))
-        except ValueError:
-            return str(path)
+        """A path as an author would type it: relative to the repository root when inside it;
+        for a content folder elsewhere (`--content`), relative to that folder's parent
+        (content/chapters/x.md), never absolute."""
+        resolved = path.resolve()
+        for base in (self.root, self.content.parent):
+            if resolved.is_relative_to(base):
+                return str(resolved.relative_to(base))
+        return str(path)

@@ -30,9 +30,11 @@ from .compress import Precompressor
 from .claims import checked_claims
 from .config import Article, load_article
 from .context import PageContext, SiteInputs
-from .esbuild import Bundler
+from .errors import BuildError
+from .figure_params import check_figure_params
 from .figures import figure_open_html, load_registry
 from .integrity import check_model_files
+from .links import check_links
 from .listings import Listing, source_page_html
 from .manifest import Manifest
 from .markdown import create_parser, parse, render
@@ -61,14 +63,14 @@ class Caches:
     bibliography: tuple[float, Bibliography] | None = None
     highlight: dict = field(default_factory=dict)
     pictures: PictureCache | None = None
-    bundler: Bundler | None = None
+    bundler: assets.Bundler | None = None
     compressor: Precompressor | None = None
     jinja: jinja2.Environment | None = None
 
     def __post_init__(self) -> None:
         self.md = create_parser()
         self.katex = KatexRenderer(self.project.node_modules)
-        self.bundler = Bundler(self.project)
+        self.bundler = assets.Bundler(self.project)
         self.pictures = PictureCache(self.project)
         self.compressor = Precompressor(self.project.root / ".cache" / "compressed")
         self.jinja = jinja2.Environment(
@@ -129,6 +131,7 @@ def read_inputs(project: Project, caches: Caches) -> tuple[Article, list[Chapter
         katex=caches.katex,
         highlight_cache=caches.highlight,
     )
+    check_figure_params(inputs.figures, project)
     return article, chapters, inputs
 
 
@@ -150,6 +153,7 @@ def build(project: Project, out: Path, caches: Caches | None = None,
         caches.pictures.start(inputs.figures, figures_named_in([c.body for c in chapters]) + hero)
         parsed = [_parse(caches, inputs, chapter) for chapter in chapters]
         link_chapters([(p.chapter, p.env["page"]) for p in parsed])
+        check_links([(p.chapter, p.env["page"]) for p in parsed])
         # After parsing, so that a figure's missing model file is reported at the figure.
         check_model_files(inputs.manifest, project.display)
         caches.katex.render_pending()
@@ -167,6 +171,8 @@ def build(project: Project, out: Path, caches: Caches | None = None,
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+    except BuildError as error:
+        raise error.shown_with(project.display)
     finally:
         caches.bundler.cancel()
         caches.pictures.cancel()

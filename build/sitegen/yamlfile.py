@@ -2,8 +2,9 @@
 
 PyYAML's plain `safe_load` forgets where things were. Composing the node tree first keeps the
 marks; we keep the 1-based line of every mapping key and sequence item, addressed by a tuple path
-such as ("chapters", 3) or ("sinusoid-demo", "fallback"). Numbers are read as in the trainers'
-configs (yamlnumbers.py): `1e-3` is a number, not text.
+such as ("chapters", 3) or ("sinusoid-demo", "fallback"). The loader is the trainers' own
+(trainers/yamlloader.py): `1e-3` is a number, not text, and a key written twice in a mapping
+stops the build at its second line.
 """
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from typing import Any
 
 import yaml
 
+from trainers.yamlloader import DuplicateKeyError, NumberLoader
+
 from .errors import BuildError
-from .yamlnumbers import NumberLoader, load_yaml
+from .textfiles import read_utf8
 
 Lines = dict[tuple, int]
 
@@ -32,15 +35,26 @@ def _walk(node: yaml.Node, path: tuple, lines: Lines, base: int) -> None:
 
 def parse(text: str, file: Path, base_line: int = 0, hint: str | None = None) -> tuple[Any, Lines]:
     """Parse YAML `text` (found at `base_line` lines into `file`); return (data, lines)."""
+    loader = NumberLoader(text)
     try:
-        node = yaml.compose(text, Loader=NumberLoader)
-        data = load_yaml(text)
+        # One pass: the node tree gives the lines, the same tree gives the data.
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except DuplicateKeyError as exc:
+        first = exc.first_mark.line + 1 + base_line
+        raise BuildError(f"the key {exc.key!r} is defined twice: first on line {first}, again "
+                         "here; the second would silently replace the first", file,
+                         exc.problem_mark.line + 1 + base_line,
+                         "keep one of the two (a figure id, a setting, a params key), or rename "
+                         "one") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 + base_line if mark is not None else base_line + 1
         problem = getattr(exc, "problem", None) or str(exc)
         raise BuildError(f"invalid YAML: {problem}", file, line,
                          hint or "check indentation, colons and quoting on this line") from None
+    finally:
+        loader.dispose()
     lines: Lines = {}
     if node is not None:
         _walk(node, (), lines, base_line)
@@ -48,11 +62,7 @@ def parse(text: str, file: Path, base_line: int = 0, hint: str | None = None) ->
 
 
 def load(file: Path, hint: str | None = None) -> tuple[Any, Lines]:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BuildError("file not found", file, None, hint) from None
-    return parse(text, file, 0, hint)
+    return parse(read_utf8(file, missing_hint=hint), file, 0, hint)
 
 
 def line_of(lines: Lines, *path: Any) -> int | None:

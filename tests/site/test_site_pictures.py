@@ -96,7 +96,9 @@ def _static_with(tmp_path: Path, module: str, source: str) -> Path:
     """A copy of static/ with one more figure module."""
     static = tmp_path / "static"
     shutil.copytree(Project.at().static, static, ignore=shutil.ignore_patterns("models"))
-    (static / "figures" / f"{module}.js").write_text(source)
+    # Declaring the fixture figure's params, as every module does (appended: lines stay put).
+    declaration = "export const params = { graph: null, model: null, amplitude: 0, phase: 0 };\n"
+    (static / "figures" / f"{module}.js").write_text(source + declaration)
     # Node resolves the figures' npm imports (d3) from the nearest node_modules above them.
     (tmp_path / "node_modules").symlink_to(Project.at().node_modules)
     return static

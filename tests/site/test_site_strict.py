@@ -8,7 +8,6 @@ included templates.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import shutil
@@ -22,39 +21,16 @@ from sitegen.errors import BuildError
 from sitegen.integrity import DigestCache, check_model_files, listed_files
 from sitegen.manifest import Manifest
 from sitegen.project import Project
-from sitegen.site import build
 from sitegen.templating import render_template
+from site_checks import edit, fails_and_keeps_site
 
 FIXTURE_MODELS = Path(__file__).parent / "fixtures" / "models"
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
 def good_site(built_site: Path) -> Path:
     """The fixture article, built once; each failing build below starts from a copy of it."""
     return built_site
-
-
-def fails_and_keeps_site(project: Project, good_site: Path, tmp_path: Path) -> BuildError:
-    """Build `project` over a copy of a good site: it must fail and leave that copy as it was."""
-    out = tmp_path / "_site"
-    shutil.copytree(good_site, out)
-    before = tree_digest(out)
-    with pytest.raises(BuildError) as err:
-        build(project, out)
-    assert tree_digest(out) == before
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith("_site.")]  # no temp folder
-    return err.value
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1))
 
 
 # --- Markdown: directives, dollars, TeX -----------------------------------------------------
