@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 
-from .assets import BUNDLED
+from .esbuild import BUNDLED
 from .chapters import Chapter
 from .context import PageContext, page
 from .errors import BuildError

@@ -30,6 +30,7 @@ from .compress import Precompressor
 from .claims import checked_claims
 from .config import Article, load_article
 from .context import PageContext, SiteInputs
+from .esbuild import Bundler
 from .errors import BuildError
 from .figure_params import check_figure_params
 from .figures import figure_open_html, load_registry
@@ -63,14 +64,14 @@ class Caches:
     bibliography: tuple[float, Bibliography] | None = None
     highlight: dict = field(default_factory=dict)
     pictures: PictureCache | None = None
-    bundler: assets.Bundler | None = None
+    bundler: Bundler | None = None
     compressor: Precompressor | None = None
     jinja: jinja2.Environment | None = None
 
     def __post_init__(self) -> None:
         self.md = create_parser()
         self.katex = KatexRenderer(self.project.node_modules)
-        self.bundler = assets.Bundler(self.project)
+        self.bundler = Bundler(self.project)
         self.pictures = PictureCache(self.project)
         self.compressor = Precompressor(self.project.root / ".cache" / "compressed")
         self.jinja = jinja2.Environment(
