@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 # A run long enough to be stopped in the middle, short enough to finish in a second or two.
 TINY = {"meta_batch": 4, "k_support": 5, "k_query": 5, "log_every": 5, "checkpoint_every": 1000}
 SETTINGS = [word for key, value in TINY.items() for word in ("--set", f"{key}={value}")]
-ITERATIONS = 150
+ITERATIONS = 80
 
 
 def _tiny_config():
@@ -48,8 +48,9 @@ def _default_sigint() -> None:
 
 def _start(out: Path, stderr: Path) -> subprocess.Popen:
     command = [str(ARTICLE), "train", "maml", *SETTINGS, "--iterations", str(ITERATIONS), "--out", str(out), "--no-compile"]
-    return subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr.open("w"),
-                            preexec_fn=_default_sigint)
+    with stderr.open("w") as handle:  # the child writes to its own copy of the file descriptor
+        return subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=handle,
+                                preexec_fn=_default_sigint)
 
 
 def _stop_after_first_report(process: subprocess.Popen, log: Path, signum: int) -> None:
@@ -69,21 +70,21 @@ def test_ctrl_c_saves_says_how_to_go_on_and_the_resumed_run_is_bitwise_equal(tmp
     _stop_after_first_report(process, out / LOG_NAME, signal.SIGINT)
     said = stderr.read_text()
     assert process.returncode == 130, said
-    stopped = re.search(r"maml: stopped by Ctrl-C \(SIGINT\) after iteration (\d+) of 150; saved in (\S+)\n"
+    stopped = re.search(rf"maml: stopped by Ctrl-C \(SIGINT\) after iteration (\d+) of {ITERATIONS}; saved in (\S+)\n"
                         r"continue with: (.+)\n", said)
     assert stopped, said
     iteration = int(stopped[1])
     assert 5 <= iteration < ITERATIONS and Path(stopped[2]) == out / CHECKPOINT
     assert checkpoint.load(out / CHECKPOINT)["iteration"] == iteration
     assert not (out / FINAL).exists()
-    assert f"stopped by Ctrl-C (SIGINT) after iteration {iteration} of 150" in (out / LOG_NAME).read_text()
+    assert f"stopped by Ctrl-C (SIGINT) after iteration {iteration} of {ITERATIONS}" in (out / LOG_NAME).read_text()
     assert "Traceback" not in said
 
     command = shlex.split(stopped[3])
-    assert command[1:] == ["train", "maml", *SETTINGS, "--iterations", "150", "--out", str(out), "--no-compile", "--resume"]
+    assert command[1:] == ["train", "maml", *SETTINGS, "--iterations", str(ITERATIONS), "--out", str(out), "--no-compile", "--resume"]
     resumed = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert resumed.returncode == 0, resumed.stderr
-    assert f"resuming at iteration {iteration} of 150" in (out / LOG_NAME).read_text()
+    assert f"resuming at iteration {iteration} of {ITERATIONS}" in (out / LOG_NAME).read_text()
 
     whole = train(_tiny_config(), tmp_path / "whole", compile=False, show_progress=False)
     final = checkpoint.load(out / FINAL)
@@ -97,7 +98,7 @@ def test_sigterm_saves_too_and_exits_143(tmp_path):
     _stop_after_first_report(process, out / LOG_NAME, signal.SIGTERM)
     said = stderr.read_text()
     assert process.returncode == 143, said
-    stopped = re.search(r"stopped by SIGTERM after iteration (\d+) of 150", said)
+    stopped = re.search(rf"stopped by SIGTERM after iteration (\d+) of {ITERATIONS}", said)
     assert stopped and "--resume" in said, said
     assert checkpoint.load(out / CHECKPOINT)["iteration"] == int(stopped[1])
     assert stopped[0] in (out / LOG_NAME).read_text()
