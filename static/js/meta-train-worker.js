@@ -3,8 +3,10 @@
 // Meta-training runs here, off the page's main thread, so the page keeps scrolling and the other
 // figures keep responding while five methods train. The worker has its own onnxruntime-web: a
 // runtime from runtime-core.js (which needs no DOM) whose files come from the site root the page
-// sends in its first message, so the site works from a sub-path. The build bundles this file as
-// its own entry, assets/js/meta-train-worker.js (build/sitegen/assets.py WORKER_ENTRIES).
+// sends in its first message, so the site works from a sub-path. It does not share the page's
+// runtime worker (runtime-worker.js): a training run keeps its worker busy for seconds at a time,
+// and the other figures' graphs would wait behind it. The build bundles this file as its own
+// entry, assets/js/meta-train-worker.js (build/sitegen/assets.py WORKER_ENTRIES).
 //
 // Messages from the page: {type: "init", root, settings} first, then
 //   {type: "start" | "pause"}, {type: "reset", generation}, {type: "enable", method, on},
@@ -13,41 +15,8 @@
 //   {type: "reply", id, value}, {type: "error", message}.
 
 import { createRuntime } from "./runtime-core.js";
+import { workerHost } from "./worker-host.js";
 import { createTrainer } from "../figures/meta-train/trainer.js";
-
-const ORT_FOLDER = "assets/vendor/ort/";
-const ORT_ENTRY = "ort.wasm.min.mjs";
-
-/** The host of runtime-core.js for a worker: files under `root` over HTTP (as runtime.js does). */
-function workerHost(root) {
-  const url = (path) => new URL(path, root);
-  const fetchOk = async (path) => {
-    const response = await fetch(url(path));
-    if (!response.ok) throw new Error(`${url(path).pathname}: HTTP ${response.status}`);
-    return response;
-  };
-  const values = new Map(); // runtime-core wants a storage; nothing here keeps anything
-  return {
-    async importOrt() {
-      const folder = url(ORT_FOLDER);
-      // A computed specifier, so esbuild leaves the library out of the bundle.
-      const ort = await import(new URL(ORT_ENTRY, folder).href);
-      ort.env.wasm.wasmPaths = folder.href; // absolute, as in runtime.js
-      ort.env.wasm.numThreads = 1; // no cross-origin isolation on static hosts
-      return ort;
-    },
-    json: async (path) => (await fetchOk(path)).json(),
-    bytes: async (path) => (await fetchOk(path)).arrayBuffer(),
-    graphSource: (path) => url(path).href,
-    url,
-    storage: {
-      persistent: false,
-      getItem: (key) => values.get(key) ?? null,
-      setItem: (key, value) => values.set(key, String(value)),
-      removeItem: (key) => values.delete(key),
-    },
-  };
-}
 
 let trainer = null; // a Promise of the trainer, from the "init" message on
 let generation = 0; // the page's count of resets: progress from before a reset is stale

@@ -1,13 +1,45 @@
 // The runtime every figure receives in mount(element, params, runtime) and picture(...): one
 // onnxruntime-web, the manifest, one session per graph and one tensor set per model, memoised.
 //
-// The same code serves two hosts. In the browser (runtime.js) files come from the site over HTTP;
-// at build time (build/sitegen/pictures.mjs, in Node) they come from static/models on disk. Only
-// the loaders differ, so a figure's static picture is computed exactly as its live first frame.
+// The same code serves two hosts. In the browser it runs inside a Web Worker (runtime-worker.js,
+// with files from the site over HTTP), and the page's figures reach it through runtime.js, a
+// proxy with the same interface; at build time (build/sitegen/pictures.mjs, in Node) it runs
+// directly, with files from static/models on disk. Only the loaders differ, so a figure's static
+// picture is computed exactly as its live first frame.
 
 /** An error whose message is one sentence a reader can be shown under a figure's picture. */
 export class FigureUnavailable extends Error {
   name = "FigureUnavailable";
+}
+
+/** Throw FigureUnavailable, with its sentence for the reader, where there is no WebAssembly. */
+export function requireWebAssembly() {
+  if (typeof WebAssembly !== "object") {
+    throw new FigureUnavailable(
+      "WebAssembly is unavailable in this browser, so this figure shows its static picture.",
+    );
+  }
+}
+
+/**
+ * memoiser() -> once(key, load): memoise promise-returning loaders by key, forgetting failures so
+ * that a later call can retry.
+ */
+export function memoiser() {
+  const loads = new Map(); // key -> Promise
+  return function once(key, load) {
+    if (!loads.has(key)) {
+      const promise = load();
+      loads.set(key, promise);
+      promise.catch(() => loads.delete(key));
+    }
+    return loads.get(key);
+  };
+}
+
+/** A session's cache key: its graph, and its options when there are any. */
+export function sessionKey(graphName, options = {}) {
+  return Object.keys(options).length ? `${graphName}:${JSON.stringify(options)}` : graphName;
 }
 
 /**
@@ -21,17 +53,8 @@ export class FigureUnavailable extends Error {
  */
 export function createRuntime(host) {
   let ortModule = null; // set once loaded, for the synchronous helpers below
-  const loads = new Map(); // "ort" | "json:<path>" | "session:<graph>" | "params:<model>" -> Promise
-
-  /** Memoise a promise-returning loader, forgetting failures so a later call can retry. */
-  function once(key, load) {
-    if (!loads.has(key)) {
-      const promise = load();
-      loads.set(key, promise);
-      promise.catch(() => loads.delete(key));
-    }
-    return loads.get(key);
-  }
+  // keys: "ort" | "json:<path>" | "bytes:<path>" | "session:<graph>" | "params:<model>"
+  const once = memoiser();
 
   function loadOrt() {
     return once("ort", async () => {
@@ -58,8 +81,7 @@ export function createRuntime(host) {
    * creates a large unrolled graph about twice as fast and runs it as fast).
    */
   function session(graphName, options = {}) {
-    const key = Object.keys(options).length ? `${graphName}:${JSON.stringify(options)}` : graphName;
-    return once(`session:${key}`, async () => {
+    return once(`session:${sessionKey(graphName, options)}`, async () => {
       const [ort, info] = await Promise.all([loadOrt(), manifest()]);
       const graph = info.graphs?.[graphName];
       if (!graph) throw new Error(`graph "${graphName}" is not in models/manifest.json`);

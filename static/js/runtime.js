@@ -1,63 +1,205 @@
-// The browser's runtime for figures (see runtime-core.js for what a figure can ask of it).
+// The browser's runtime for figures: the interface of runtime-core.js (see there for what a figure
+// can ask of it), with the work done in a Web Worker (runtime-worker.js).
 //
 // Figures never import onnxruntime-web themselves: they receive this module's `runtime` object in
-// `mount(element, params, runtime)`. That keeps a single copy of the library, one WebAssembly
-// instance, one fetch of the manifest and of each model, whatever the number of figures on a page.
+// `mount(element, params, runtime)`. That keeps one copy of the library, one WebAssembly instance
+// and one fetch of each model a page, whatever the number of figures on it. The main thread
+// neither loads the library nor compiles its WebAssembly nor runs a graph: sessions and runs are
+// messages to the worker, and what comes back are plain typed arrays. Tensors here are plain
+// objects ({type, data, dims}) that the worker turns into onnxruntime's.
 //
-// onnxruntime-web is not bundled: the build copies its wasm entry into assets/vendor/ort/ and we
-// import it from there by absolute URL, only when the first figure asks for it.
+// JSON and other files a figure reads itself (the manifest, toys.json, sprite sheets) are fetched
+// here, on the main thread, where the figure uses them.
 
-import { createRuntime, FigureUnavailable } from "./runtime-core.js";
+import { FigureUnavailable, memoiser, requireWebAssembly, sessionKey } from "./runtime-core.js";
+import { errorFromWire, packArrays, tensorType } from "./runtime-wire.js";
 import { siteRoot, siteUrl } from "./site-root.js";
 import * as storage from "./storage.js";
 
 export { FigureUnavailable };
 
-const ORT_FOLDER = "assets/vendor/ort/";
-const ORT_ENTRY = "ort.wasm.min.mjs";
+const WORKER = "assets/js/runtime-worker.js";
 
-/** Import onnxruntime-web (wasm backend, one thread) from the site's own copy. */
-async function importOrt() {
-  if (typeof WebAssembly !== "object") {
-    throw new FigureUnavailable(
-      "WebAssembly is unavailable in this browser, so this figure shows its static picture.",
-    );
+/** A tensor as figures use it: its data, its shape; the worker makes the onnxruntime tensor. */
+class Tensor {
+  constructor(type, data, dims) {
+    this.type = type;
+    this.data = data;
+    this.dims = dims ?? [data.length];
   }
-  const folder = siteUrl(ORT_FOLDER);
-  // A computed specifier: esbuild leaves it alone, so the library stays out of the bundle.
-  const ort = await import(new URL(ORT_ENTRY, folder).href);
-  // Must be absolute: a relative path would be resolved against ort's own module URL.
-  ort.env.wasm.wasmPaths = folder.href;
-  // Threads need cross-origin isolation, which static hosts do not offer; the models are tiny.
-  ort.env.wasm.numThreads = 1;
-  return ort;
+
+  get size() {
+    return this.data.length;
+  }
+
+  /** Nothing to free on this side: the worker disposes the tensors it makes for each run. */
+  dispose() {}
 }
 
-async function fetchOk(path) {
-  const url = siteUrl(path);
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url.pathname}: HTTP ${response.status}`);
-  return response;
+/** What `runtime.ort` and `loadOrt()` give a figure in the page: only the Tensor constructor. */
+const ortFacade = Object.freeze({ Tensor });
+
+// Parameter tensors given out by params(): tensor -> [model, name]. A run that feeds one sends
+// only its name, since the worker holds the same tensor already.
+const parameterOf = new WeakMap();
+// Session objects given out by session(): session -> {graph, options}.
+const graphOf = new WeakMap();
+
+/** The worker, started on the first request, and the replies it owes. */
+function createConnection() {
+  let worker = null;
+  let nextId = 0;
+  const pending = new Map(); // id -> {resolve, reject}
+
+  function failAll(error) {
+    for (const { reject } of pending.values()) reject(error);
+    pending.clear();
+    worker?.terminate();
+    worker = null; // the next request starts a fresh worker
+  }
+
+  function start() {
+    if (typeof Worker !== "function") {
+      throw new FigureUnavailable(
+        "This browser cannot run scripts in the background, so this figure shows its static picture.",
+      );
+    }
+    // Checked here too: a browser without it on the page has none in its workers either, and
+    // the reader learns why at once instead of after the worker has started.
+    requireWebAssembly();
+    worker = new Worker(siteUrl(WORKER), { type: "module" });
+    worker.onmessage = ({ data: { id, value, error } }) => {
+      const call = pending.get(id);
+      if (!call) return;
+      pending.delete(id);
+      if (error) call.reject(errorFromWire(error));
+      else call.resolve(value);
+    };
+    // The worker's script failed to load or to start: nothing it owes will come.
+    worker.onerror = (event) => {
+      event.preventDefault?.();
+      failAll(new Error(`the figures' runtime stopped: ${event.message || "its script did not load"}`));
+    };
+    worker.onmessageerror = () => failAll(new Error("the figures' runtime sent a reply that could not be read"));
+    worker.postMessage({ id: nextId++, op: "init", root: siteRoot.href });
+  }
+
+  /** Send one request; resolves with the worker's reply value. */
+  return function request(op, args = {}, transfer = []) {
+    return new Promise((resolve, reject) => {
+      if (!worker) start();
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, op, ...args }, transfer);
+    });
+  };
 }
 
-const core = createRuntime({
-  importOrt,
-  json: async (path) => (await fetchOk(path)).json(),
-  bytes: async (path) => (await fetchOk(path)).arrayBuffer(),
-  // onnxruntime-web fetches the graph itself (and the browser caches it).
-  graphSource: (path) => siteUrl(path).href,
-  url: siteUrl,
-  storage,
-});
+function createProxyRuntime() {
+  const request = createConnection();
+  const once = memoiser();
+  let ortLoaded = false;
+
+  async function fetchOk(path) {
+    const url = siteUrl(path);
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`${url.pathname}: HTTP ${response.status}`);
+    return response;
+  }
+
+  const json = (path) => once(`json:${path}`, async () => (await fetchOk(path)).json());
+  const bytes = (path) => once(`bytes:${path}`, async () => (await fetchOk(path)).arrayBuffer());
+
+  function loadOrt() {
+    return once("ort", async () => {
+      await request("loadOrt");
+      ortLoaded = true;
+      return ortFacade;
+    });
+  }
+
+  function session(graphName, options = {}) {
+    return once(`session:${sessionKey(graphName, options)}`, async () => {
+      const names = await request("session", { graph: graphName, options });
+      ortLoaded = true; // the worker loaded it for the session, as runtime-core.js does
+      const proxy = Object.freeze({ inputNames: names.inputNames, outputNames: names.outputNames });
+      graphOf.set(proxy, { graph: graphName, options });
+      return proxy;
+    });
+  }
+
+  function params(modelName) {
+    return once(`params:${modelName}`, async () => {
+      const { data, dims } = await request("params", { model: modelName });
+      ortLoaded = true;
+      const tensors = {};
+      for (const [name, array] of Object.entries(data)) {
+        tensors[name] = new Tensor("float32", array, dims[name]);
+        parameterOf.set(tensors[name], [modelName, name]);
+      }
+      return tensors;
+    });
+  }
+
+  function tensor(data, dims) {
+    // Same rule as in runtime-core.js, so a figure that forgets it fails here too, not only in
+    // the build's pictures.
+    if (!ortLoaded) throw new Error("runtime.tensor() needs `await runtime.loadOrt()` first");
+    const array = data instanceof Float32Array ? data : Float32Array.from(data);
+    return new Tensor("float32", array, dims ?? [array.length]);
+  }
+
+  /** Run `sessionObject` (from session()) on `feeds` in the worker: {output name: Float32Array}. */
+  function run(sessionObject, feeds) {
+    const graph = graphOf.get(sessionObject);
+    if (!graph) return Promise.reject(new Error("runtime.run() needs a session from runtime.session()"));
+    const wire = {};
+    const arrays = {};
+    for (const [name, feed] of Object.entries(feeds)) {
+      const parameter = parameterOf.get(feed);
+      if (parameter) {
+        wire[name] = { param: parameter };
+        continue;
+      }
+      const data = ArrayBuffer.isView(feed?.data) ? feed.data : Float32Array.from(feed?.data ?? []);
+      wire[name] = { type: feed.type ?? tensorType(data), dims: feed.dims ?? [data.length] };
+      arrays[name] = data;
+    }
+    // Copied, since a figure may keep using its tensors; the copies are moved, not copied again.
+    const { value, transfer } = packArrays(arrays, { copy: true });
+    for (const [name, data] of Object.entries(value)) wire[name].data = data;
+    return request("run", { ...graph, feeds: wire }, transfer);
+  }
+
+  return {
+    url: siteUrl,
+    loadOrt,
+    /** In the page: {Tensor} once `await loadOrt()` has resolved, else null. */
+    get ort() {
+      return ortLoaded ? ortFacade : null;
+    },
+    json,
+    bytes,
+    manifest: () => json("models/manifest.json"),
+    session,
+    params,
+    tensor,
+    run,
+    storage,
+    FigureUnavailable,
+  };
+}
+
+const core = createProxyRuntime();
 
 /** The smallest graph: creating any session starts the WebAssembly runtime, this one costs least. */
 const WARM_UP_GRAPH = "sinusoid_predict";
 let warming = null;
 
 /**
- * Start onnxruntime-web's WebAssembly instance ahead of need (about 0.6 s of work, most of a
- * figure's time to interactive). figures.js calls it once the page is idle, so a reader who
- * scrolls to a figure finds the runtime running. Never rejects: a figure that then fails says why.
+ * Start the worker and onnxruntime-web's WebAssembly instance in it ahead of need, so that a
+ * reader who scrolls to a figure finds the runtime running. figures.js calls it once the page is
+ * idle. Never rejects: a figure that then fails says why.
  */
 function warmUp() {
   warming ??= core.session(WARM_UP_GRAPH).then(

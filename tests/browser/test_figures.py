@@ -108,8 +108,9 @@ def test_figures_load_only_near_the_viewport_and_the_runtime_once_the_page_is_id
         f"document.querySelector('{DEMO_FIGURE}').getBoundingClientRect().top > 2 * window.innerHeight + 800"
     )
     if far:
-        page.wait_for_function("() => performance.getEntriesByType('resource').some(e => e.name.endsWith('.wasm'))",
-                               timeout=10_000)  # the idle warm-up
+        # The idle warm-up (in the runtime's worker, whose requests the page's timeline omits).
+        page.wait_for_selector("html[data-runtime=ready]", state="attached", timeout=30_000)
+        assert any(url.endswith(".wasm") for url in requested)
         assert not any(f"/chunks/{module}-" in url for url in requested)
         assert figure.get_attribute("data-state") is None
     scroll_to(figure)

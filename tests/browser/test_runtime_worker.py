@@ -1,0 +1,119 @@
+"""The figures' runtime runs in a Web Worker: the page's main thread never loads onnxruntime-web,
+and what figures ask of the runtime (sessions, parameters, runs, their errors) crosses to the worker
+and back unchanged, with the page served from a sub-path."""
+from __future__ import annotations
+
+import pytest
+
+from .conftest import page_url_path
+
+pytestmark = pytest.mark.browser
+
+# The runtime module the page imported (a chunk of the bundle, named after static/js/runtime.js).
+RUNTIME_CHUNK = r"/\/assets\/js\/chunks\/runtime-[A-Z0-9]+\.js$/"
+IMPORT_RUNTIME = f"""async () => {{
+  const entry = performance.getEntriesByType('resource').find((e) => {RUNTIME_CHUNK}.test(e.name));
+  if (!entry) throw new Error('the page has not imported the runtime');
+  window.__runtime = (await import(entry.name)).runtime;
+  return true;
+}}"""
+
+
+@pytest.fixture
+def figure_page(new_page, server, pages_with):
+    """A page with figures, its runtime warmed up and reachable as window.__runtime; the list of
+    every request the page and its workers made."""
+    pages = pages_with("data-module=")
+    if not pages:
+        pytest.skip("no page has a figure")
+    page = new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(server.url(page_url_path(pages[0])))
+    page.wait_for_selector("html[data-runtime=ready]", state="attached", timeout=60_000)
+    page.evaluate(IMPORT_RUNTIME)
+    return page, requested
+
+
+def test_the_main_thread_loads_no_onnxruntime(figure_page):
+    """The WebAssembly and onnxruntime's modules are fetched, but not by the page: its own resource
+    timeline (which a worker's fetches do not enter) lists none of them, and no global `ort`."""
+    page, requested = figure_page
+    assert any(url.endswith(".wasm") for url in requested), "the runtime fetched no WebAssembly"
+    assert any("/assets/js/runtime-worker.js" in url for url in requested)
+    on_page = page.evaluate("performance.getEntriesByType('resource').map((e) => e.name)")
+    assert not [url for url in on_page if "/vendor/ort/" in url or url.endswith(".wasm")], on_page
+    assert page.evaluate("typeof globalThis.ort") == "undefined"
+    assert page.evaluate("typeof window.__runtime.ort.Tensor") == "function"
+
+
+def test_a_run_in_the_worker_matches_the_same_run_with_copied_parameters(figure_page):
+    """sinusoid_predict fed the model's shared parameters (sent by name) and fed copies of them
+    (sent as data) gives the same prediction; the figure's own input is still usable after."""
+    page, _ = figure_page
+    result = page.evaluate("""async () => {
+      const runtime = window.__runtime;
+      await runtime.loadOrt();
+      const [session, weights] = await Promise.all([runtime.session('sinusoid_predict'), runtime.params('maml')]);
+      const x = runtime.tensor([-2, 0, 1.5], [3, 1]);
+      const copies = Object.fromEntries(Object.entries(weights).map(
+        ([name, t]) => [name, runtime.tensor(Float32Array.from(t.data), t.dims)]));
+      const shared = await runtime.run(session, { ...weights, x });
+      const copied = await runtime.run(session, { ...copies, x });
+      return {
+        inputs: session.inputNames, outputs: session.outputNames,
+        shared: Array.from(shared.y), copied: Array.from(copied.y),
+        isFloat32: shared.y instanceof Float32Array,
+        xAfter: Array.from(x.data), w1After: weights.w1.data.length,
+      };
+    }""")
+    assert result["outputs"] == ["y"] and "x" in result["inputs"] and "w1" in result["inputs"]
+    assert result["isFloat32"]
+    assert len(result["shared"]) == 3 and result["shared"] == result["copied"]
+    assert result["xAfter"] == [-2, 0, 1.5], "the run took the figure's input array away"
+    assert result["w1After"] == 40
+
+
+def test_errors_in_the_worker_reach_the_figure_as_rejections(figure_page):
+    """A graph the manifest lacks and a run with an input missing reject with the worker's message;
+    the runtime keeps working afterwards."""
+    page, _ = figure_page
+    result = page.evaluate("""async () => {
+      const runtime = window.__runtime;
+      const reason = (promise) => promise.then(() => 'resolved', (e) => `${e.name}: ${e.message}`);
+      const missing = await reason(runtime.session('no_such_graph'));
+      const session = await runtime.session('sinusoid_predict');
+      const badInput = await reason(runtime.run(session, { x: runtime.tensor([1], [1, 1]) }));
+      const weights = await runtime.params('maml');
+      const after = await runtime.run(session, { ...weights, x: runtime.tensor([0], [1, 1]) });
+      return { missing, badInput, after: after.y.length };
+    }""")
+    assert result["missing"] == 'Error: graph "no_such_graph" is not in models/manifest.json'
+    assert result["badInput"].startswith("Error: ") and "w1" in result["badInput"], result["badInput"]
+    assert result["after"] == 1
+
+
+def test_a_reason_for_readers_raised_in_the_worker_reaches_the_figure(new_page, page_watch, server, pages_with):
+    """A worker without WebAssembly (the page still has it) throws FigureUnavailable there; the
+    figure keeps its picture and shows that sentence, not the generic one."""
+    pages = pages_with("data-module=")
+    if not pages:
+        pytest.skip("no page has a figure")
+    page = new_page()
+    # A figure that asks for several sessions at once awaits the first failure only; the others
+    # surface as unhandled rejections, with the same sentence (as they did on the main thread).
+    page_watch.expect("WebAssembly is unavailable in this browser")
+
+    def worker_without_webassembly(route):
+        body = route.fetch().text()
+        route.fulfill(status=200, content_type="text/javascript", body="delete globalThis.WebAssembly;\n" + body)
+
+    page.route("**/assets/js/runtime-worker.js", worker_without_webassembly)
+    page.goto(server.url(page_url_path(pages[0])))
+    # The element's own scrollIntoView, at once (a figure far down its page loads only near view).
+    page.locator("figure[data-module]").first.evaluate("(e) => e.scrollIntoView({block: 'center'})")
+    page.wait_for_selector("figure[data-module][data-state=failed]", state="attached", timeout=60_000)
+    failed = page.locator("figure[data-module][data-state=failed]").first
+    note = failed.locator(".fallback-note").inner_text()
+    assert "WebAssembly" in note and note.count(".") == 1, note
+    assert failed.locator(".figure-fallback .figure-picture").is_visible()
