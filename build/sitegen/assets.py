@@ -84,6 +84,14 @@ def _subset_source(woff2: Path) -> Path:
     return ttf if ttf.is_file() else woff2
 
 
+def shipped_unchanged(project: Project) -> list[Path]:
+    """Files the site ships byte for byte, known before any page is made: onnxruntime-web's and
+    the models (the build can compress them early)."""
+    ort = project.node_modules / "onnxruntime-web/dist"
+    models = sorted(p for p in project.models.rglob("*") if p.is_file()) if project.models.is_dir() else []
+    return [ort / name for name in ORT_FILES] + models
+
+
 def vendor(project: Project, out: Path) -> None:
     katex = project.node_modules / "katex/dist"
     ort = project.node_modules / "onnxruntime-web/dist"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +32,7 @@ MIN_BYTES = 1024          # below this, the saving is smaller than a request's h
 MIN_SAVING = 0.1          # a copy that saves less than a tenth is not worth a second file
 BROTLI_QUALITY = 6
 GZIP_LEVEL = 6
+_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sitegen-compress")
 
 
 def encode(coding: str, data: bytes) -> bytes:
@@ -52,34 +53,56 @@ class Precompressor:
     """Writes the compressed copies beside a built site's files, from a cache where it can."""
     folder: Path                                     # the on-disk cache, e.g. .cache/compressed
     _digests: dict[tuple, str] = field(default_factory=dict)  # file stamp -> content digest
+    _background: Future | None = None
     encoded: int = 0                                 # copies compressed (not from the cache)
+
+    def start(self, files: list[Path]) -> None:
+        """Compress `files` into the cache in a background thread while the pages are made (zlib
+        and brotli let go of the GIL): files the site will ship unchanged, such as the 14 MB of
+        onnxruntime-web's WebAssembly, whose compression is most of a cold build's."""
+        self.wait()
+        self._background = _BACKGROUND.submit(self._fill, files)
+
+    def wait(self) -> None:
+        if self._background is not None:
+            background, self._background = self._background, None
+            background.result()
 
     def write_beside(self, site: Path) -> list[Path]:
         """Compress every file of `site` worth it; returns the copies written."""
+        self.wait()
         written = []
         for path in sorted(site.rglob("*")):
             if path.is_file() and not path.name.endswith((".br", ".gz")) and worth_trying(path):
-                written += self._beside(path)
+                for coding, suffix in ENCODINGS:
+                    cached = self._cached(path, coding, suffix)
+                    if cached is not None:
+                        target = path.with_name(path.name + suffix)
+                        link_or_copy(cached, target)
+                        written.append(target)
         return written
 
-    def _beside(self, path: Path) -> Iterable[Path]:
+    def _fill(self, files: list[Path]) -> None:
+        for path in files:
+            if path.is_file() and worth_trying(path):
+                for coding, suffix in ENCODINGS:
+                    self._cached(path, coding, suffix)
+
+    def _cached(self, path: Path, coding: str, suffix: str) -> Path | None:
+        """The cache's compressed copy of `path`, made if missing; None where it saves too little."""
         digest = self._digest(path)
-        size = path.stat().st_size
-        for coding, suffix in ENCODINGS:
-            cached = self.folder / f"{digest}{suffix}"
-            skipped = self.folder / f"{digest}{suffix}.skip"   # known not to save enough
-            if skipped.exists():
-                continue
-            if not cached.exists():
-                data = encode(coding, path.read_bytes())
-                self.encoded += 1
-                if len(data) > size * (1 - MIN_SAVING):
-                    _write_atomically(skipped, b"")
-                    continue
-                _write_atomically(cached, data)
-            target = path.with_name(path.name + suffix)
-            link_or_copy(cached, target)
-            yield target
+        cached = self.folder / f"{digest}{suffix}"
+        skipped = self.folder / f"{digest}{suffix}.skip"   # known not to save enough
+        if skipped.exists():
+            return None
+        if not cached.exists():
+            data = encode(coding, path.read_bytes())
+            self.encoded += 1
+            if len(data) > path.stat().st_size * (1 - MIN_SAVING):
+                _write_atomically(skipped, b"")
+                return None
+            _write_atomically(cached, data)
+        return cached
 
     def _digest(self, path: Path) -> str:
         """The content's digest, remembered by the file's stamp: vendored files are hard links

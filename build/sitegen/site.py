@@ -145,6 +145,7 @@ def build(project: Project, out: Path, caches: Caches | None = None,
     caches = caches or Caches(project)
     out = out.resolve()
     caches.bundler.start()  # esbuild runs in the background while pages are parsed
+    caches.compressor.start(assets.shipped_unchanged(project))  # and compression, in a thread
     try:
         article, chapters, inputs = read_inputs(project, caches)
         if base_url is not None:

@@ -111,3 +111,18 @@ def test_server_transforms_html_then_compresses(built_site):
         headers, body = fetch(f"{url}/index.html", "gzip")
     assert headers["Content-Encoding"] == "gzip" and headers["Content-Type"].startswith("text/html")
     assert b"<!--x--></head>" in gzip.decompress(body)
+
+
+def test_files_compressed_early_are_not_compressed_again(tmp_path):
+    """start() fills the cache in the background; the site's hard link of the file then reads it."""
+    source = tmp_path / "vendor.wasm"
+    source.write_bytes(b"\0asm" + bytes(range(256)) * 64)
+    compressor = Precompressor(tmp_path / "cache")
+    compressor.start([source])
+    compressor.wait()
+    assert compressor.encoded == 2
+    site = tmp_path / "site"
+    site.mkdir()
+    os.link(source, site / "vendor.wasm")
+    assert len(compressor.write_beside(site)) == 2 and compressor.encoded == 2
+    assert decoded(site / "vendor.wasm.gz") == source.read_bytes()
