@@ -19,18 +19,18 @@ Chrome DevTools session for heap measurements.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
+import contextlib
 import importlib.util
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from sitegen.static_server import StaticSite, serving
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -74,33 +74,11 @@ def measurement(name: str) -> Callable[[Measurement], Measurement]:
 # ---- serving ----------------------------------------------------------------------------------
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """The site at SUB_PATH, cacheable (the benchmark wants a reader's warm cache)."""
-
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".js": "text/javascript", ".mjs": "text/javascript",
-                      ".wasm": "application/wasm", ".onnx": "application/octet-stream",
-                      ".bin": "application/octet-stream", ".svg": "image/svg+xml"}
-
-    def translate_path(self, path: str) -> str:
-        if path.startswith(SUB_PATH):
-            path = "/" + path[len(SUB_PATH):]
-        return super().translate_path(path)
-
-    def end_headers(self) -> None:
-        self.send_header("Cache-Control", "max-age=3600")
-        super().end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        pass
-
-
-def serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Handler, directory=str(site)))
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}{SUB_PATH}"
+def served(stack: contextlib.ExitStack, site: Path) -> str:
+    """The URL of `site` under SUB_PATH, served until `stack` closes by the site's own static server
+    (compressed as a host sends it), cacheable: the benchmark wants a reader's warm cache."""
+    site_server = StaticSite(site, (SUB_PATH,), cache_control="max-age=3600")
+    return stack.enter_context(serving(site_server)) + SUB_PATH
 
 
 def build_site() -> Path:
@@ -281,7 +259,7 @@ def finetune(bench: Bench) -> list[Result]:
     # its MSE on 1,000 points) and the redraw, timed over 20-step runs without animation.
     page, mount = bench.open_figure("finetune-pretrained")
     per_step = page.evaluate("""async (f) => {
-      const fig = f.figureApi, runs = [];
+      const fig = f.figureTest, runs = [];
       await fig.fineTune({animate: false, steps: 20});  // warm-up
       for (let i = 0; i < 10; i++) {
         const t = performance.now();
@@ -295,7 +273,7 @@ def finetune(bench: Bench) -> list[Result]:
 
     # Heap: 1,000 fine-tuning runs (default number of steps) against the first 10.
     run_many = """async ([f, n]) => {
-      for (let i = 0; i < n; i++) await f.figureApi.fineTune({animate: false});
+      for (let i = 0; i < n; i++) await f.figureTest.fineTune({animate: false});
     }"""
     page.evaluate(run_many, [mount, 10])
     after_10 = bench.heap_bytes(page)
@@ -332,12 +310,12 @@ def main() -> int:
     load_plugins()
     site = Path(args.site) if args.site else build_site()
     reference = None if args.no_reference else build_reference(args.reference)
-    servers = [serve(site)] + ([serve(reference)] if reference else [])
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    with contextlib.ExitStack() as stack, sync_playwright() as playwright:
+        urls = [served(stack, folder) for folder in (site, reference) if folder]
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        benches = [Bench(browser, url, folder) for (_, url), folder in zip(servers, [site, reference])]
+        benches = [Bench(browser, url, folder) for url, folder in zip(urls, [site, reference])]
         if reference:
             print(f"each line: this build, then the reference build of {args.reference}")
         for name, function in REGISTRY.items():
@@ -352,8 +330,6 @@ def main() -> int:
             if bench.errors:
                 print(f"console errors ({bench.site}):\n  " + "\n  ".join(bench.errors))
         browser.close()
-    for httpd, _ in servers:
-        httpd.shutdown()
     return 0
 
 

@@ -1,10 +1,10 @@
 """Fixtures for the browser tests: a real build, a local server, Debian's chromium, watched pages.
 
-The site is built once per session with `article build --out <tmp>` and served by a threaded
-http.server on 127.0.0.1 at a random port, both at the root and under the sub-path /maml/ (the
-site must work from a sub-path, as on GitHub Pages). Every page a test opens through `new_page` or
-`page` is watched: console errors, uncaught exceptions, failed requests, HTTP errors, requests to
-any host but 127.0.0.1 and Content-Security-Policy violations make the
+The site is built once per session with `article build --out <tmp>` and served by the site's own
+static server (sitegen.static_server) on 127.0.0.1 at a random port, both at the root and under the
+sub-path /maml/ (the site must work from a sub-path, as on GitHub Pages). Every page a test opens
+through `new_page` or `page` is watched: console errors, uncaught exceptions, failed requests,
+HTTP errors, requests to any host but 127.0.0.1 and Content-Security-Policy violations make the
 test fail after its body has run.
 
 ARTICLE_SITE_DIR=<folder> reuses an existing build instead (quicker while iterating on a test).
@@ -12,12 +12,9 @@ ARTICLE_SITE_DIR=<folder> reuses an existing build instead (quicker while iterat
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +23,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from sitegen.static_server import StaticSite, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the networking flags Chromium keeps trying hosts this machine cannot reach.
@@ -47,25 +46,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
   window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || "(inline)"}`);
 });
 """
-
-MIME_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".json": "application/json",
-    ".wasm": "application/wasm",
-    ".onnx": "application/octet-stream",
-    ".bin": "application/octet-stream",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".woff2": "font/woff2",
-    ".woff": "font/woff",
-    ".ttf": "font/ttf",
-    ".xml": "application/xml",
-    ".txt": "text/plain; charset=utf-8",
-}
-
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test in this folder is a browser test; skip them all, saying why, without chromium."""
@@ -109,26 +89,6 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_site(tmp_path_factory.mktemp("site") / "_site")
 
 
-class _SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the site at "/" and again at SUB_PATH, with the MIME types browsers insist on."""
-
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
-
-    def translate_path(self, path: str) -> str:
-        if path.startswith(SUB_PATH):
-            path = "/" + path[len(SUB_PATH) :]
-        elif path == SUB_PATH.rstrip("/"):
-            path = "/"
-        return super().translate_path(path)
-
-    def end_headers(self) -> None:
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        pass
-
-
 @dataclass
 class Server:
     host: str
@@ -142,17 +102,10 @@ class Server:
 
 @contextlib.contextmanager
 def serve(site: Path) -> Iterator[Server]:
-    """Serve `site` on 127.0.0.1 at a random port until the block ends."""
-    handler = functools.partial(_SiteHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Server(LOCAL_HOST, httpd.server_address[1])
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    """Serve `site` on 127.0.0.1 at a random port, at "/" and under SUB_PATH, until the block ends:
+    the site's own static server, which sends the build's compressed copies as a host would."""
+    with serving(StaticSite(site, ("/", SUB_PATH)), LOCAL_HOST) as url:
+        yield Server(LOCAL_HOST, int(url.rsplit(":", 1)[1]))
 
 
 @pytest.fixture(scope="session")
