@@ -86,10 +86,13 @@ def start_fresh(run_dir: Path, replace: bool, continue_with: str | None = None) 
     if held is None:
         return
     if not replace:
-        how = f"`{continue_with}`" if continue_with else "--resume"
+        if (run_dir / FINAL).is_file():
+            go_on = "train it further with --resume and a larger --iterations"
+        else:
+            go_on = f"continue it with `{continue_with}`" if continue_with else "continue it with --resume"
         raise UserError(
-            f"{run_dir} already holds {held}; continue it with {how}, replace it with --fresh, "
-            "or train into another folder with --out"
+            f"{run_dir} already holds {held}; {go_on}, replace it with --fresh, or train into another "
+            "folder with --out"
         )
     for stale in (run_dir / FINAL, run_dir / CHECKPOINT):
         stale.unlink(missing_ok=True)

@@ -268,7 +268,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="override the seed")
     parser.add_argument("--out", help="output folder (default: runs/MODEL)")
     start = parser.add_mutually_exclusive_group()
-    start.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    start.add_argument("--resume", action="store_true",
+                       help="continue from OUT/checkpoint.pt (written every checkpoint_every iterations, and on Ctrl-C or SIGTERM)")
     start.add_argument("--fresh", action="store_true",
                        help="start afresh even if OUT holds a run, removing its final.pt and checkpoint.pt")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
