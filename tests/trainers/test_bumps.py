@@ -1,4 +1,4 @@
-"""The bumps graphs of the iMAML chapter (trainers/bumps.py) against independent references.
+"""The bumps graphs of the iMAML chapter (trainers/graphs/bumps.py) against independent references.
 
 - the closed-form derivatives and the landscapes against autograd and toys.bumps_loss;
 - phi* against torch's minimiser: plain gradient descent in float64, for a long time, from every
@@ -19,8 +19,8 @@ import pytest
 import torch
 from torch.func import grad, hessian, vmap
 
-from trainers import bumps, toys
-from trainers.graphs import catalogue
+from trainers import toys
+from trainers.graphs import bumps, catalogue
 from trainers.methods.imaml import curvature_floor
 
 MODELS = Path(__file__).resolve().parents[2] / "static" / "models"

@@ -23,11 +23,12 @@ import pytest
 import torch
 from torch.autograd.functional import hessian
 
-from trainers import graphs, toys
+from trainers import toys
+from trainers.graphs import catalogue, comparison
 
 MODELS = Path(__file__).resolve().parents[2] / "static" / "models"
-STEPS = graphs.COMPARISON_STEPS
-CG_STEPS = graphs.COMPARISON_CG_STEPS
+STEPS = comparison.COMPARISON_STEPS
+CG_STEPS = comparison.COMPARISON_CG_STEPS
 GRAPHS = ("line_mean_landscape", "line_compare_maml", "line_compare_fomaml", "line_compare_reptile", "line_compare_imaml")
 # (theta, alpha, beta): settings in the figure's ranges, where the methods' arrows differ.
 SETTINGS = [((0.8, 0.8), 0.25, 1.0), ((0.5, 0.6), 0.5, 0.5), ((0.9, 0.3), 1.2, 2.0), ((0.1, 0.9), 0.05, 1.0)]
@@ -96,7 +97,7 @@ def _maml_reference(theta: torch.Tensor, data: dict, alpha: float, steps: int, *
 @pytest.mark.parametrize("exact", [True, False], ids=["maml", "fomaml"])
 def test_maml_updates_match_autograd_for_every_k(theta, alpha, beta, exact):
     data = _data()
-    graph = graphs.line_compare_maml if exact else graphs.line_compare_fomaml
+    graph = comparison.line_compare_maml if exact else comparison.line_compare_fomaml
     inputs = _inputs(theta, data, step_size=alpha, outer_step_size=beta)
     out = graph(inputs)
     theta = inputs["theta"]
@@ -112,7 +113,7 @@ def test_exact_and_first_order_differ():
     """Not vacuous: where the tasks curve, dropping the Jacobians changes the arrow (the original
     article's MAML arrow was exact for one step only, and would fail the autograd test above)."""
     inputs = _inputs((0.8, 0.8), _data(), step_size=0.5, outer_step_size=1.0)
-    exact, first_order = graphs.line_compare_maml(inputs), graphs.line_compare_fomaml(inputs)
+    exact, first_order = comparison.line_compare_maml(inputs), comparison.line_compare_fomaml(inputs)
     assert (exact["meta_gradient"] - first_order["meta_gradient"]).abs().min(dim=1).values.max() > 1e-2
     # Exact through k steps is not exact through one step applied k times over: rows differ.
     assert (exact["meta_gradient"][1:] - exact["meta_gradient"][0]).abs().max() > 1e-2
@@ -125,7 +126,7 @@ def test_exact_and_first_order_differ():
 def test_reptile_update_matches_a_plain_loop(theta, alpha, epsilon):
     data = _data()
     inputs = _inputs(theta, {k: data[k] for k in ("x_train", "y_train")}, step_size=alpha, interpolation_rate=epsilon)
-    out = graphs.line_compare_reptile(inputs)
+    out = comparison.line_compare_reptile(inputs)
     theta = inputs["theta"]
     rows = []
     with torch.enable_grad():
@@ -141,9 +142,9 @@ def test_reptile_update_matches_a_plain_loop(theta, alpha, epsilon):
 
 def _proximal_solution(theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor, lam: float) -> torch.Tensor:
     """phi after the graph's fixed number of gradient steps on L(phi) + lam/2 ||phi - theta||^2."""
-    step = 1.0 / (lam + graphs.COMPARISON_CURVATURE)
+    step = 1.0 / (lam + comparison.COMPARISON_CURVATURE)
     phi = theta.clone().requires_grad_()
-    for _ in range(graphs.COMPARISON_IMAML_STEPS):
+    for _ in range(comparison.COMPARISON_IMAML_STEPS):
         (g,) = torch.autograd.grad(_loss(phi, x, y) + 0.5 * lam * ((phi - theta) ** 2).sum(), phi)
         phi = (phi - step * g).detach().requires_grad_()
     return phi.detach()
@@ -168,7 +169,7 @@ def test_imaml_update_matches_a_direct_solve(theta, lam, damping):
     data = _data()
     beta = 1.5
     inputs = _inputs(theta, data, lam=lam, damping=damping, outer_step_size=beta)
-    out = graphs.line_compare_imaml(inputs)
+    out = comparison.line_compare_imaml(inputs)
     theta = inputs["theta"]
     solve, first = _imaml_reference(theta, data, lam, damping)
     want = torch.cat([first[None], solve.expand(CG_STEPS - 1, 2)])
@@ -189,10 +190,10 @@ def test_imaml_rows_are_the_trainers_imaml_meta_gradient(lam, damping):
 
     data = _data()
     theta = torch.tensor((0.7, 0.4), dtype=torch.float64)
-    out = graphs.line_compare_imaml(_inputs(theta, data, lam=lam, damping=damping, outer_step_size=1.0))
+    out = comparison.line_compare_imaml(_inputs(theta, data, lam=lam, damping=damping, outer_step_size=1.0))
     batch = TaskBatch(data["x_train"], data["y_train"], data["x_test"], data["y_test"])
     for c in range(1, CG_STEPS + 1):
-        hp = graphs._line_imaml_hyperparams({"lam": torch.tensor(lam, dtype=theta.dtype), "damping": torch.tensor(damping, dtype=theta.dtype)})
+        hp = comparison._line_imaml_hyperparams({"lam": torch.tensor(lam, dtype=theta.dtype), "damping": torch.tensor(damping, dtype=theta.dtype)})
         hp = type(hp)(**{**hp.__dict__, "cg_steps": c})
         step = imaml_meta_gradient(toys.as_params(theta), batch, hp, model=toys.line_forward)
         assert step.stats["solved"] == 1
@@ -208,9 +209,9 @@ def test_imaml_arguments_are_not_swapped():
     nears the plain gradient at theta; damping only shrinks the solve)."""
     data = _data()
     theta = (0.8, 0.8)
-    base = graphs.line_compare_imaml(_inputs(theta, data, lam=1.0, damping=0.0, outer_step_size=1.0))["meta_gradient"][-1]
-    stiff = graphs.line_compare_imaml(_inputs(theta, data, lam=64.0, damping=0.0, outer_step_size=1.0))["meta_gradient"][-1]
-    damped = graphs.line_compare_imaml(_inputs(theta, data, lam=1.0, damping=1.0, outer_step_size=1.0))["meta_gradient"][-1]
+    base = comparison.line_compare_imaml(_inputs(theta, data, lam=1.0, damping=0.0, outer_step_size=1.0))["meta_gradient"][-1]
+    stiff = comparison.line_compare_imaml(_inputs(theta, data, lam=64.0, damping=0.0, outer_step_size=1.0))["meta_gradient"][-1]
+    damped = comparison.line_compare_imaml(_inputs(theta, data, lam=1.0, damping=1.0, outer_step_size=1.0))["meta_gradient"][-1]
     start = torch.tensor(theta, dtype=torch.float64, requires_grad=True)
     (plain,) = torch.autograd.grad(_mean_test_loss(start, data, 0.0, 0, keep_graph=False), start)
     assert torch.linalg.vector_norm(stiff - plain) < 0.1 * torch.linalg.vector_norm(plain)
@@ -224,7 +225,7 @@ def test_imaml_arguments_are_not_swapped():
 def test_mean_landscape_is_the_mean_of_the_task_losses():
     data = _data()
     grid = torch.rand(37, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    out = graphs.line_mean_landscape({"grid": grid, "x": data["x_train"], "y": data["y_train"]})["loss"]
+    out = comparison.line_mean_landscape({"grid": grid, "x": data["x_train"], "y": data["y_train"]})["loss"]
     want = torch.stack([torch.stack([_loss(p, x, y) for x, y in zip(data["x_train"], data["y_train"])]).mean() for p in grid])
     torch.testing.assert_close(out, want)
 
@@ -259,7 +260,7 @@ def _random_settings(spec, gen: torch.Generator) -> dict[str, torch.Tensor]:
 
 @pytest.mark.parametrize("name", GRAPHS)
 def test_onnx_matches_torch(name):
-    spec = graphs.catalogue()[name]
+    spec = catalogue()[name]
     session = _session(name)
     gen = torch.Generator().manual_seed(21)
     for _ in range(6):

@@ -17,13 +17,14 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from trainers import export, graphs, manifest as mf, toys
+from trainers import export, manifest as mf, toys
+from trainers.graphs import catalogue, line
 from trainers.errors import UserError
 from trainers.model import PARAM_NAMES, init_params
 from trainers.onnx_export import GraphSpec, export_graph, signature
 
 MODELS = Path(__file__).resolve().parents[2] / "static" / "models"
-CATALOGUE = graphs.catalogue()
+CATALOGUE = catalogue()
 # Three sizes per dynamic dimension, used together: case i takes the i-th size of each.
 SIZES = {"K": (1, 3, 10), "N": (1, 7, 200), "T": (1, 2, 4), "G": (1, 5, 50), "Q": (1, 4, 15), "W": (2, 5, 20)}
 QUICK = ("sinusoid_predict", "sinusoid_sgd_step", "line_landscape")
@@ -145,8 +146,8 @@ def _maml_inputs(theta: torch.Tensor) -> dict[str, torch.Tensor]:
 def test_line_maml_meta_gradient_is_the_gradient_of_the_meta_loss():
     """The graph's meta-gradient (MAML's, rescaled to the figure's summed loss) against torch.func."""
     theta = torch.tensor([0.2, 0.7])
-    result = graphs.line_maml_step(_maml_inputs(theta))
-    direct = torch.func.grad(lambda t: graphs.line_maml_step(_maml_inputs(t))["meta_loss"])(theta)
+    result = line.line_maml_step(_maml_inputs(theta))
+    direct = torch.func.grad(lambda t: line.line_maml_step(_maml_inputs(t))["meta_loss"])(theta)
     torch.testing.assert_close(result["meta_gradient"], direct)
     # phi_i is one step on task i's own train loss.
     x, y = _maml_inputs(theta)["x_train"][1], _maml_inputs(theta)["y_train"][1]
@@ -157,10 +158,10 @@ def test_line_maml_meta_gradient_is_the_gradient_of_the_meta_loss():
 def test_accumulated_loss_starts_at_the_sum_of_the_landscapes():
     data = toys.LINE_DATASETS["maml"].samples()
     grid = torch.rand(30, 2, generator=torch.Generator().manual_seed(0))
-    accumulated = graphs.line_accumulated({"grid": grid, **data, "step_size": torch.tensor(0.5)})
-    landscape = graphs.line_landscape({"grid": grid, "x": data["x_test"], "y": data["y_test"]})
+    accumulated = line.line_accumulated({"grid": grid, **data, "step_size": torch.tensor(0.5)})
+    landscape = line.line_landscape({"grid": grid, "x": data["x_test"], "y": data["y_test"]})
     torch.testing.assert_close(accumulated["loss"][0], landscape["loss"].sum(0))
-    assert accumulated["loss"].shape == (graphs.ACCUMULATED_STEPS + 1, 30)
+    assert accumulated["loss"].shape == (line.ACCUMULATED_STEPS + 1, 30)
     torch.testing.assert_close(accumulated["minimum"], grid[accumulated["loss"].argmin(1)])
 
 
@@ -192,9 +193,9 @@ def test_line_reptile_update_interpolates_toward_the_adapted_parameters():
     data = toys.LINE_DATASETS["comparison"].samples()
     theta, eps = torch.tensor([0.9, 0.8]), 0.3
     inputs = {"theta": theta, "x": data["x_train"], "y": data["y_train"]}
-    result = graphs.line_reptile_step({**inputs, "step_size": torch.tensor(0.7), "interpolation_rate": torch.tensor(eps)})
+    result = line.line_reptile_step({**inputs, "step_size": torch.tensor(0.7), "interpolation_rate": torch.tensor(eps)})
     path = result["path"]  # (T, k + 1, 2), starting at theta
-    assert path.shape == (4, graphs.REPTILE_STEPS + 1, 2)
+    assert path.shape == (4, line.REPTILE_STEPS + 1, 2)
     torch.testing.assert_close(path[:, 0], theta.expand(4, 2))
     torch.testing.assert_close(result["theta_next"], theta + eps * (path[:, 1:].mean(0) - theta))
 

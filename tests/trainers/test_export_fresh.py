@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from trainers import graphs, manifest as mf
+from trainers import manifest as mf
+from trainers.graphs import catalogue
 from trainers.onnx_export import export_graph
 
 MODELS = Path(__file__).resolve().parents[2] / "static" / "models"
@@ -26,8 +27,8 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", list(graphs.catalogue()))
+@pytest.mark.parametrize("name", list(catalogue()))
 def test_committed_graph_is_fresh(name, tmp_path):
     path = tmp_path / f"{name}.onnx"
-    export_graph(graphs.catalogue()[name], path)
+    export_graph(catalogue()[name], path)
     assert mf.sha256(path) == mf.load(MODELS)["graphs"][name]["sha256"]

@@ -16,7 +16,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from trainers import graphs
+from trainers.graphs import catalogue, meta_train
 from trainers.methods.common import HyperParams, TaskBatch
 from trainers.methods.maml import maml_meta_loss
 from trainers.model import PARAM_NAMES, forward, init_params
@@ -51,7 +51,7 @@ SIZES = [(25, 10, 10), (100, 5, 100), (1, 1, 1), (3, 7, 2)]
 def test_tasks_are_the_samplers_tasks_from_the_same_uniforms(tasks, support, query):
     seed = 40 + tasks
     want = sample_batch(tasks, support, query, torch.Generator().manual_seed(seed))
-    got = graphs.sinusoid_tasks(_replayed_uniforms(seed, tasks, support, query))
+    got = meta_train.sinusoid_tasks(_replayed_uniforms(seed, tasks, support, query))
     for name in TASK_FIELDS:
         torch.testing.assert_close(got[name], getattr(want, name), rtol=0, atol=0, msg=name)
 
@@ -68,7 +68,7 @@ def test_committed_tasks_graph_matches_the_sampler(tasks, support, query):
 
 def test_uniform_extremes_reach_the_ends_of_the_ranges():
     ends = {k: torch.tensor([[[0.0]], [[1.0]]]) for k in ("amplitude_u", "phase_u", "support_u", "query_u")}
-    out = graphs.sinusoid_tasks(ends)
+    out = meta_train.sinusoid_tasks(ends)
     torch.testing.assert_close(out["amplitude"].flatten(), torch.tensor([0.1, 5.0]))
     torch.testing.assert_close(out["phase"].flatten(), torch.tensor([0.0, np.pi]))
     torch.testing.assert_close(out["support_x"].flatten(), torch.tensor([-5.0, 5.0]))
@@ -100,7 +100,7 @@ def _heldout_inputs(params, batch: TaskBatch, alpha: float) -> dict[str, torch.T
 def test_heldout_mse_is_the_query_mse_before_and_after_one_step(alpha):
     params = {n: p.double() for n, p in init_params(5).items()}
     batch = _batch(3, 6, 5, 20)
-    got = graphs.sinusoid_heldout_mse(_heldout_inputs(params, batch, alpha))["mse"]
+    got = meta_train.sinusoid_heldout_mse(_heldout_inputs(params, batch, alpha))["mse"]
     torch.testing.assert_close(got, _heldout_by_hand(params, batch, alpha))
     # After one step it is MAML's own meta-loss: the same objective the MAML model is trained on.
     maml = maml_meta_loss(params, batch, HyperParams(inner_lr=alpha, inner_steps=1))
@@ -123,7 +123,7 @@ def test_window_mean(count):
     values = np.random.default_rng(count).uniform(0, 10, count).astype(np.float32)
     (got,) = _session("window_mean").run(["mean"], {"values": values})
     np.testing.assert_allclose(got, values.astype(np.float64).mean(), rtol=1e-6)
-    torch.testing.assert_close(graphs.window_mean({"values": torch.from_numpy(values)})["mean"],
+    torch.testing.assert_close(meta_train.window_mean({"values": torch.from_numpy(values)})["mean"],
                                torch.from_numpy(values).mean())
 
 
@@ -144,7 +144,7 @@ def _fresh_inputs(method: str) -> dict[str, torch.Tensor]:
     params["w1"][0, 0], params["b1"][0] = 0.1, -10.0
     zeros = {f"{prefix}_{n}": torch.zeros_like(p) for prefix in ("m", "v") for n, p in params.items()}
     batch = TaskBatch.of(sample_batch(25, 10, 10, torch.Generator().manual_seed(5)))._asdict()
-    spec = graphs.catalogue()[f"meta_step_{method}"]
+    spec = catalogue()[f"meta_step_{method}"]
     config = load_config(method)
     hyper = {k: torch.tensor(float(config[k])) for k in spec.inputs if k not in {*params, *zeros, *batch, "t"}}
     return {**params, **zeros, "t": torch.tensor(0.0), **batch, **hyper}
@@ -156,7 +156,7 @@ def test_committed_meta_steps_keep_adams_epsilon(method):
     eps). The exporter's optimiser used to drop a Python-number eps of 1e-8 (it rewrites x + c as
     x for |c| <= 1e-8), which made those parameters 0/0 = NaN in the exported graphs."""
     inputs = _fresh_inputs(method)
-    spec = graphs.catalogue()[f"meta_step_{method}"]
+    spec = catalogue()[f"meta_step_{method}"]
     want = spec.run_torch(inputs)
     feeds = {k: v.numpy() for k, v in inputs.items()}
     got = dict(zip(spec.outputs, _session(f"meta_step_{method}").run(list(spec.outputs), feeds)))

@@ -11,7 +11,8 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from trainers import checkpoint, manifest as mf, omniglot_graphs
+from trainers import checkpoint, manifest as mf
+from trainers.graphs import omniglot as omniglot_graphs
 from trainers.omniglot import convnet, evaluation as omniglot_eval, sprites as omniglot_sprites, tasks as omniglot
 from trainers.config import load_config
 from trainers.errors import UserError

@@ -13,7 +13,8 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from trainers import graphs, toys
+from trainers import toys
+from trainers.graphs import catalogue, quadratic
 
 MODELS = Path(__file__).resolve().parents[2] / "static" / "models"
 G = np.array([0.1, -0.1])
@@ -47,7 +48,7 @@ def test_g_is_the_article_s():
 @pytest.mark.parametrize("curvature", CURVATURES)
 def test_landscape_is_f_shifted_by_its_grid_minimum(curvature):
     grid = _grid(21)
-    out = graphs.quadratic_landscape(_inputs(grid, *curvature))
+    out = quadratic.quadratic_landscape(_inputs(grid, *curvature))
     f = _f(grid, *curvature)
     np.testing.assert_allclose(out["offset"].numpy(), f.min(), rtol=0, atol=1e-12)
     np.testing.assert_allclose(out["loss"].numpy(), f - f.min(), rtol=0, atol=1e-12)
@@ -64,17 +65,17 @@ def test_landscape_agrees_with_the_curvature_graph_s_loss():
     """The map and the arrows' graph describe the same f: quadratic_curvature's f(x) at grid points."""
     grid = _grid(5)
     for curvature in CURVATURES:
-        out = graphs.quadratic_landscape(_inputs(grid, *curvature))
+        out = quadratic.quadratic_landscape(_inputs(grid, *curvature))
         for point, shifted in zip(grid, out["loss"]):
             x = torch.tensor(point, dtype=torch.float64)
             scalars = {k: torch.tensor(v, dtype=torch.float64) for k, v in zip("abc", curvature)}
-            at = graphs.quadratic_curvature({"x": x, **scalars, "step_size": torch.tensor(0.5, dtype=torch.float64)})
+            at = quadratic.quadratic_curvature({"x": x, **scalars, "step_size": torch.tensor(0.5, dtype=torch.float64)})
             torch.testing.assert_close(at["loss"], shifted + out["offset"])
 
 
 def test_landscape_onnx_matches_torch():
     session = ort.InferenceSession(str(MODELS / "quadratic_landscape.onnx"), providers=["CPUExecutionProvider"])
-    spec = graphs.catalogue()["quadratic_landscape"]
+    spec = catalogue()["quadratic_landscape"]
     for n in (41, 7):
         for curvature in CURVATURES:
             inputs = _inputs(_grid(n), *curvature, dtype=torch.float32)

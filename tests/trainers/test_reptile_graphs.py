@@ -17,11 +17,12 @@ import pytest
 import torch
 from torch.autograd.functional import hessian, jacobian
 
-from trainers import graphs, toys
+from trainers import toys
+from trainers.graphs import catalogue, line
 
 MODELS = Path(__file__).resolve().parents[2] / "static" / "models"
 GRAPH = "line_reptile_interpolation"
-STEPS = graphs.REPTILE_STEPS
+STEPS = line.REPTILE_STEPS
 # (theta, alpha, epsilon): the figure's default, far corners, a large step and a small rate.
 CASES = [((0.15, 0.85), 0.8, 0.5), ((0.9, 0.1), 1.2, 1.0), ((0.05, 0.05), 0.1, 0.05), ((0.6, 0.9), 1.5, 0.3)]
 
@@ -89,9 +90,9 @@ def _session(name: str) -> ort.InferenceSession:
 def test_reptile_interpolation_matches_autograd(theta, alpha, epsilon):
     data = _task()
     inputs = _inputs(theta, alpha, epsilon, data)
-    out = graphs.line_reptile_interpolation(inputs)
+    out = line.line_reptile_interpolation(inputs)
     want = _reference(inputs["theta"], alpha, epsilon, data)
-    assert set(out) == set(want) == set(graphs.catalogue()[GRAPH].outputs)
+    assert set(out) == set(want) == set(catalogue()[GRAPH].outputs)
     for name, value in want.items():
         torch.testing.assert_close(out[name], value, msg=name)
     # Not vacuous: the exact and first-order directions differ, and both differ from Reptile's.
@@ -108,7 +109,7 @@ def test_one_inner_step_is_a_gradient_step_on_the_task_loss():
     data = _task()
     theta, alpha, epsilon = (0.3, 0.7), 0.8, 0.4
     inputs = _inputs(theta, alpha, epsilon, data)
-    out = graphs.line_reptile_interpolation(inputs)
+    out = line.line_reptile_interpolation(inputs)
     gradient = jacobian(lambda t: _loss(t, data["x_train"], data["y_train"]), inputs["theta"])
     torch.testing.assert_close(out["theta_next"][0], inputs["theta"] - epsilon * alpha * gradient)
 
@@ -122,7 +123,7 @@ def test_two_step_update_follows_its_taylor_expansion():
     g, h = jacobian(train, theta), hessian(train, theta)
     remainders = []
     for alpha in (0.04, 0.02, 0.01):
-        out = graphs.line_reptile_interpolation(_inputs(theta.tolist(), alpha, 1.0, data))
+        out = line.line_reptile_interpolation(_inputs(theta.tolist(), alpha, 1.0, data))
         reptile_gradient = (theta - out["theta_next"][1]) / alpha
         remainders.append(torch.linalg.vector_norm(reptile_gradient - (2 * g - alpha * h @ g)).item())
     ratios = [remainders[i] / remainders[i + 1] for i in range(len(remainders) - 1)]
@@ -132,14 +133,14 @@ def test_two_step_update_follows_its_taylor_expansion():
 def test_finite_at_the_task_minimum():
     """At (a*, b*) every gradient vanishes; the cosines must be numbers, not NaN."""
     a, b = toys.LINE_DATASETS["reptile"].tasks[0]
-    out = graphs.line_reptile_interpolation(_inputs((a, b), 0.5, 0.5, _task(torch.float32), torch.float32))
+    out = line.line_reptile_interpolation(_inputs((a, b), 0.5, 0.5, _task(torch.float32), torch.float32))
     for name, value in out.items():
         assert torch.isfinite(value).all(), name
 
 
 def test_onnx_matches_torch_on_the_figure_task():
     session = _session(GRAPH)
-    spec = graphs.catalogue()[GRAPH]
+    spec = catalogue()[GRAPH]
     data = _task(torch.float32)
     gen = torch.Generator().manual_seed(11)
     for _ in range(6):

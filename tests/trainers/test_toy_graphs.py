@@ -15,10 +15,11 @@ import pytest
 import torch
 from torch.autograd.functional import hessian, jacobian
 
-from trainers import graphs, toys
+from trainers import toys
+from trainers.graphs import catalogue, line, quadratic
 
 MODELS = Path(__file__).resolve().parents[2] / "static" / "models"
-STEPS = graphs.JACOBIAN_STEPS
+STEPS = line.JACOBIAN_STEPS
 
 
 def _session(name: str) -> ort.InferenceSession:
@@ -56,7 +57,7 @@ def _jacobian_inputs(theta, alpha, data) -> dict[str, torch.Tensor]:
 def test_jacobian_product_matches_autograd(theta, alpha):
     data = _reptile_task()
     theta = torch.tensor(theta, dtype=torch.float64)
-    out = graphs.line_jacobian_product(_jacobian_inputs(theta, alpha, data))
+    out = line.line_jacobian_product(_jacobian_inputs(theta, alpha, data))
     identity = torch.eye(2, dtype=torch.float64)
     train = lambda t: _loss(t, data["x_train"], data["y_train"])  # noqa: E731
     test = lambda t: _loss(t, data["x_test"], data["y_test"])  # noqa: E731
@@ -81,7 +82,7 @@ def test_jacobian_product_matches_autograd(theta, alpha):
 
 def test_jacobian_product_onnx_matches_torch():
     session = _session("line_jacobian_product")
-    spec = graphs.catalogue()["line_jacobian_product"]
+    spec = catalogue()["line_jacobian_product"]
     data = _reptile_task(torch.float32)
     gen = torch.Generator().manual_seed(8)
     for _ in range(6):
@@ -125,7 +126,7 @@ def _closed_form(x: torch.Tensor, curvature: torch.Tensor, alpha: float) -> dict
 
 
 def test_curvature_zero_leaves_only_the_linear_term():
-    out = graphs.quadratic_curvature(_quadratic_inputs((0.3, 0.8), 0.0, 0.0, 0.0, 0.4))
+    out = quadratic.quadratic_curvature(_quadratic_inputs((0.3, 0.8), 0.0, 0.0, 0.0, 0.4))
     torch.testing.assert_close(out["curvature"], torch.zeros(2, 2, dtype=torch.float64))
     torch.testing.assert_close(out["eigenvalues"], torch.zeros(2, dtype=torch.float64))
     for name in ("gradient", "first_order_meta_gradient", "meta_gradient"):
@@ -137,7 +138,7 @@ def test_curvature_zero_leaves_only_the_linear_term():
 def test_curvature_matches_closed_form_and_autograd(case):
     x, a, b, c, alpha = case
     inputs = _quadratic_inputs(x, a, b, c, alpha)
-    out = graphs.quadratic_curvature(inputs)
+    out = quadratic.quadratic_curvature(inputs)
     curvature = torch.tensor([[a, b], [b, c]], dtype=torch.float64)
     f = lambda p: toys.quadratic_loss(p, curvature, G)  # noqa: E731
     torch.testing.assert_close(out["curvature"], curvature)
@@ -156,7 +157,7 @@ def test_curvature_matches_closed_form_and_autograd(case):
 
 def test_curvature_onnx_matches_torch():
     session = _session("quadratic_curvature")
-    spec = graphs.catalogue()["quadratic_curvature"]
+    spec = catalogue()["quadratic_curvature"]
     cases = [((0.3, 0.8), 0.0, 0.0, 0.0, 0.4), ((0.5, 0.5), 0.2, 0.0, 0.2, 1.0), *_random_curvatures(10, seed=5)]
     for case in cases:
         inputs = _quadratic_inputs(*case, dtype=torch.float32)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import torch
 from torch.func import grad, vjp, vmap
 
+from trainers.graphs.common import G, T, identity_2x2, scalar
 from trainers.methods.imaml import conjugate_gradient, curvature_floor
 from trainers.onnx_export import GraphSpec
 from trainers.toys import BUMP_CENTRES, BUMP_WEIGHTS, bumps_loss
@@ -74,11 +75,6 @@ FLAT = 0.1
 # |det| below this (relative to the squared size of the matrix) counts as singular in the direct
 # 2x2 solve, which then divides by the floor instead: huge but finite.
 SINGULAR = 1e-6
-
-
-def _identity_2x2(like: torch.Tensor) -> torch.Tensor:
-    # A constant, not torch.eye: eye decomposes into an in-place fill the ONNX exporter rejects.
-    return torch.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=like.dtype)
 
 
 def _square(x: torch.Tensor) -> torch.Tensor:
@@ -161,7 +157,7 @@ def loss_derivatives(
     bend = slope * (1 - 2 * s)
     gradient = -20.0 * (slope[..., None] * d).sum(-2)
     outer = (bend[..., None, None] * d[..., :, None] * d[..., None, :]).sum(-3)
-    hessian = 400.0 * outer - 20.0 * slope.sum(-1)[..., None, None] * _identity_2x2(phi)
+    hessian = 400.0 * outer - 20.0 * slope.sum(-1)[..., None, None] * identity_2x2(phi)
     return (weights * s).sum(-1), gradient, hessian
 
 
@@ -174,7 +170,7 @@ def _proximal_derivatives(
     return (
         value + 0.5 * lam * _square(offset).sum(-1),
         gradient + lam * offset,
-        hessian + lam * _identity_2x2(phi),
+        hessian + lam * identity_2x2(phi),
     )
 
 
@@ -232,7 +228,7 @@ def fine_minima(points: torch.Tensor, theta: torch.Tensor, centres: torch.Tensor
 def _newton_direction(gradient: torch.Tensor, hessian: torch.Tensor) -> torch.Tensor:
     """-(H_F + shift I)^-1 grad F, the shift making the matrix positive definite (a descent step)."""
     shift = torch.relu(MIN_CURVATURE - smallest_eigenvalue_2x2(hessian))
-    return -solve_2x2(hessian + shift[..., None, None] * _identity_2x2(hessian), gradient)
+    return -solve_2x2(hessian + shift[..., None, None] * identity_2x2(hessian), gradient)
 
 
 def _within(step: torch.Tensor, radius: float) -> torch.Tensor:
@@ -341,8 +337,8 @@ def implicit_gradient_cg(inputs: dict[str, torch.Tensor]) -> dict[str, torch.Ten
 def exact_one(phi: torch.Tensor, centres: torch.Tensor, weights: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
     """(I + H/lam)^-1 grad L(phi), H formed from two Hessian-vector products, solved directly."""
     gradient, hvp = _loss_gradient_and_hvp(phi, centres, weights)
-    hessian = torch.stack([hvp(row) for row in _identity_2x2(phi)])
-    return solve_2x2(_identity_2x2(phi) + hessian / lam, gradient)
+    hessian = torch.stack([hvp(row) for row in identity_2x2(phi)])
+    return solve_2x2(identity_2x2(phi) + hessian / lam, gradient)
 
 
 def implicit_gradient_exact(inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -353,26 +349,20 @@ def implicit_gradient_exact(inputs: dict[str, torch.Tensor]) -> dict[str, torch.
 
 # --- The graphs -------------------------------------------------------------------------------
 
-# Example sizes for tracing, distinct from each other and from the static sizes (2, 4).
-_G, _T = 11, 3
-
-
-def _examples() -> dict[str, torch.Tensor]:
+def _bump_examples() -> dict[str, torch.Tensor]:
     gen = torch.Generator().manual_seed(9)
     centres = torch.tensor([BUMP_CENTRES["A"], BUMP_CENTRES["B"], BUMP_CENTRES["A"]])
     return {
-        "grid": torch.rand(_G, 2, generator=gen),
-        "theta_rows": torch.rand(_T, 2, generator=gen),
-        "phi": torch.rand(_T, 2, generator=gen),
-        "centres": centres + 0.05 * torch.rand(_T, 4, 2, generator=gen),
+        "grid": torch.rand(G, 2, generator=gen),
+        "theta_rows": torch.rand(T, 2, generator=gen),
+        "phi": torch.rand(T, 2, generator=gen),
+        "centres": centres + 0.05 * torch.rand(T, 4, 2, generator=gen),
         "weights": torch.tensor(BUMP_WEIGHTS),
     }
 
 
 def graph_specs() -> list[GraphSpec]:
-    """The bumps graphs for trainers.graphs.catalogue()."""
-    ex = _examples()
-    scalar = torch.tensor
+    ex = _bump_examples()
     rows = {"centres": {0: "T"}}
     return [
         GraphSpec(
