@@ -26,6 +26,8 @@ import onnx
 import torch
 from torch.fx.experimental.proxy_tensor import make_fx
 
+from trainers.onnx_constants import check_small_constants
+
 Tensors = dict[str, torch.Tensor]
 StepFunction = Callable[[Tensors], Tensors]
 
@@ -122,7 +124,11 @@ def _quiet():
 
 
 def export_graph(spec: GraphSpec, path: Path, opset: int = OPSET) -> dict:
-    """Write `spec` as an ONNX file at `path` and return its signature for the manifest."""
+    """Write `spec` as an ONNX file at `path` and return its signature for the manifest.
+
+    Refused, before anything is written, if the exporter dropped a small constant of the function
+    (trainers.onnx_constants); refused after writing if the file computes otherwise than torch.
+    """
     examples = tuple(spec.example_inputs[name] for name in spec.inputs)
     with _quiet():
         traced = make_fx(_flat(spec), tracing_mode="symbolic")(*examples)
@@ -138,6 +144,7 @@ def export_graph(spec: GraphSpec, path: Path, opset: int = OPSET) -> dict:
             verbose=False,
         )
     model = program.model_proto
+    check_small_constants(spec.name, traced, model)
     _strip(model.graph)
     del model.metadata_props[:]
     path.parent.mkdir(parents=True, exist_ok=True)
