@@ -126,6 +126,22 @@ def test_a_malformed_claim_stops_the_build_at_its_line(project, built_site, tmp_
     assert says in err.message
 
 
+@pytest.mark.parametrize("text, line", [
+    ("Text.[^n]\n\n[^n]: A note: one step beats ten.{{claim: " + ONE_STEP + " < " + TEN_STEPS + "}}\n", 3),
+    ("| a | b |\n|---|---|\n| one step beats ten{{claim: " + ONE_STEP + " < " + TEN_STEPS + "}} | y |\n", 3),
+    ("::: figure sinusoid-demo\nA caption: one step beats ten.{{claim: " + ONE_STEP + " < " + TEN_STEPS + "}}\n:::\n", 2),
+])
+def test_claims_are_checked_in_footnotes_tables_and_captions(md, text, line):
+    with pytest.raises(BuildError) as err:
+        md(text)
+    assert err.value.line == line and "one step beats ten" in str(err.value)
+
+
+def test_a_claim_in_code_is_text(md):
+    html, _ = md("Write `{{claim: 2 < 1}}` after the sentence.\n")
+    assert "<code>{{claim: 2 &lt; 1}}</code>" in html
+
+
 def test_serve_shows_a_failed_claim_like_any_build_error(project, tmp_path):
     """The development server keeps the last good site and sends the message to the page."""
     dev = DevServer(project, tmp_path / "_site", port=0, log=lambda message: None)
