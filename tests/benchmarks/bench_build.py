@@ -3,9 +3,12 @@
     .venv/bin/python tests/benchmarks/bench_build.py [--content DIR]
 
 1. cold build: `article build` in a fresh Python process (imports, Node for KaTeX, esbuild, Node
-   for the figures' static pictures), twice: with an empty picture cache (every figure drawn,
-   as on a fresh clone) and with the picture cache of that first run (.cache/pictures/ as it is
-   after any build: only changed figures are drawn);
+   for the figures' static pictures, font subsets, compressed copies) on a copy of the project
+   with no .cache/ at all, as on a fresh clone: once drawing the pictures one at a time
+   (ARTICLE_PICTURE_WORKERS=1) and once on the pool of worker threads, side by side with their
+   ratio; then again with the caches of that run (only what changed is redone). CPU seconds
+   (the build and its subprocesses) are printed too: on a shared machine they move less than
+   the wall clock;
 2. warm rebuild: in one process with the caches `serve` keeps, after editing one chapter of a
    temporary copy of the content (the real files are never touched);
 3. page weight: gzip bytes of each page before figures load: the HTML, the stylesheets and
@@ -19,6 +22,7 @@ import argparse
 import gzip
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -88,20 +92,29 @@ def main() -> int:
     project = Project.at(content=args.content)
     with tempfile.TemporaryDirectory(prefix="bench-site-") as tmp:
         tmp_path = Path(tmp)
+        tree = copy_project(project.root, tmp_path / "tree")
         out = tmp_path / "_site"
         command = [sys.executable, "-m", "sitegen.cli", "build", "--out", str(out)]
         if args.content:
             command += ["--content", str(args.content)]
-        # An empty picture cache of our own, so the project's .cache/pictures is not touched.
-        env = {**os.environ, "ARTICLE_PICTURE_CACHE": str(tmp_path / "pictures")}
-        for label in ("empty picture cache", "picture cache warm"):
-            started = time.perf_counter()
-            proc = subprocess.run(command, capture_output=True, text=True, env=env)
-            cold = time.perf_counter() - started
-            if proc.returncode != 0:
-                print(proc.stderr.strip())
+        env = {key: value for key, value in os.environ.items() if key != "ARTICLE_PICTURE_CACHE"}
+        env["PYTHONPATH"] = str(tree / "build")
+        runs = {}
+        for label, workers in (("pictures one at a time", "1"), ("pictures in parallel", "")):
+            shutil.rmtree(tree / ".cache", ignore_errors=True)
+            runs[label] = timed_build(command, tree, {**env, "ARTICLE_PICTURE_WORKERS": workers})
+            if runs[label] is None:
                 return 1
-            print(f"cold build (fresh process, {label}): {cold * 1000:7.0f} ms   (budget 2000 ms)")
+        (one, one_cpu), (pool, pool_cpu) = runs.values()
+        print(f"cold build, no .cache/, pictures one at a time: {one * 1000:7.0f} ms  "
+              f"({one_cpu:.1f} s CPU)")
+        print(f"cold build, no .cache/, pictures in parallel:   {pool * 1000:7.0f} ms  "
+              f"({pool_cpu:.1f} s CPU)  ratio {pool / one:.2f}   (budget 2000 ms)")
+        warm = timed_build(command, tree, env)
+        if warm is None:
+            return 1
+        print(f"fresh process, caches of the last build:        {warm[0] * 1000:7.0f} ms  "
+              f"({warm[1]:.1f} s CPU)")
 
         content = tmp_path / "content"
         shutil.copytree(project.content, content)
@@ -125,6 +138,34 @@ def main() -> int:
             detail = ", ".join(f"{k} {v / 1024:.1f}" for k, v in parts.items())
             print(f"  {str(page.relative_to(out)):34s} {total / 1024:6.1f} KB  ({detail})")
     return 0
+
+
+def copy_project(root: Path, target: Path) -> Path:
+    """The project's files (tracked, and new ones git does not ignore) without .cache/, with
+    node_modules linked: a build there finds no cache of any kind, as on a fresh clone."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=root, capture_output=True, check=True).stdout.split(b"\0")
+    for name in filter(None, listed):
+        source = root / name.decode()
+        if source.is_file():
+            (target / name.decode()).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name.decode())
+    (target / "node_modules").symlink_to(root / "node_modules")
+    return target
+
+
+def timed_build(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float] | None:
+    """(wall seconds, CPU seconds of the build and its subprocesses), or None if it failed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        print(proc.stderr.strip())
+        return None
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def copy_first_ready(project: Project) -> str:
