@@ -1,6 +1,6 @@
 # Two commands for a fresh machine (see README.md):
 #   make serve   set up what the site needs, build it from the committed models, serve it
-#   make test    set up everything the tests need (incl. Debian's chromium), run the whole suite
+#   make test    set up everything the tests need (incl. Debian's browsers), run the whole suite
 # Everything else here is a step of those two, or a tool for authors and researchers.
 
 PYTHON ?= python3
@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: serve build test setup-site setup-test chromium bench gallery train-all check-exports clean
+.PHONY: serve build test setup-site setup-test browsers bench gallery train-all check-exports clean
 
 # --- set-up steps (each re-runs only when its inputs change) -------------------------------
 $(BIN)/python:
@@ -26,13 +26,18 @@ node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
 setup-site: $(VENV)/.site node_modules/.package-lock.json
-setup-test: $(VENV)/.test node_modules/.package-lock.json chromium
+setup-test: $(VENV)/.test node_modules/.package-lock.json browsers
 
-# Debian's chromium for the browser tests (root, or sudo where it exists).
-chromium:
-	@command -v chromium >/dev/null || { \
+# Debian's browser engines for the browser tests (root, or sudo where it exists): chromium, and
+# for the smoke test in three engines firefox-esr and WebKitGTK's WebKitWebDriver, under xvfb.
+# Each package is installed only if its program is missing.
+BROWSER_PACKAGES := chromium:chromium firefox-esr:firefox-esr webkit2gtk-driver:WebKitWebDriver xvfb:Xvfb
+browsers:
+	@missing=$$(for entry in $(BROWSER_PACKAGES); do \
+	  command -v $${entry#*:} >/dev/null || echo $${entry%%:*}; done); \
+	[ -z "$$missing" ] || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; }
 
 # --- the two commands ------------------------------------------------------------------------
 serve: setup-site
