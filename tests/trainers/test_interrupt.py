@@ -129,6 +129,7 @@ def _signal_inside_the_step(monkeypatch, at_iteration: int, times: int) -> None:
 def test_one_signal_finishes_the_iteration_a_second_drops_it(monkeypatch, tmp_path, times, saved):
     config = load_config("reptile", overrides={**TINY, "iterations": 30, "inner_steps": 2})
     whole = train(config, tmp_path / "whole", compile=False, show_progress=False)
+    usual = signal.getsignal(signal.SIGTERM)
     with monkeypatch.context() as patch:
         _signal_inside_the_step(patch, at_iteration=12, times=times)
         with pytest.raises(TrainingInterrupted) as stopped:
@@ -136,7 +137,7 @@ def test_one_signal_finishes_the_iteration_a_second_drops_it(monkeypatch, tmp_pa
     assert stopped.value.iteration == saved and stopped.value.exit_code == 143
     assert ("the iteration under way was dropped" in str(stopped.value)) == (times == 2)
     assert checkpoint.load(tmp_path / "parts" / CHECKPOINT)["iteration"] == saved
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the usual handler is back
+    assert signal.getsignal(signal.SIGTERM) == usual  # the usual handler is back
     resumed = train(config, tmp_path / "parts", resume=True, compile=False, show_progress=False)
     _equal_params(whole.params, resumed.params)
     assert whole.history == resumed.history
