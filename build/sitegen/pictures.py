@@ -4,12 +4,13 @@ A reader without JavaScript (or WebAssembly) sees each figure's first frame: pic
 the module's `picture(element, params, runtime)` on the same exported graphs and models as the
 page, under a server-side DOM, and the build inlines the HTML it returns. Python draws nothing.
 
-Pictures are cached by a key over everything that can change them: the figure's module and
-params, the figure code and its npm dependencies, and the models' manifest (which holds every
-model file's sha256; the integrity check holds the files to it). The cache is kept in memory for
-`serve` and in .cache/pictures/ across builds, so only a changed figure starts Node at all. Node
-runs in the background while the chapters are parsed, as esbuild does, and draws the pictures on
-a few worker threads side by side (pictures.mjs).
+Pictures are cached by a key over everything that can change them: the figure's module with the
+modules it imports (esimports.py) and its params, the shared runtime code, the npm dependencies,
+and the models' manifest (which holds every model file's sha256; the integrity check holds the
+files to it), so an edit to one figure's code redraws that figure alone. The cache is kept in
+memory for `serve` and in .cache/pictures/ across builds, so only a changed figure starts Node at
+all. Node runs in the background while the chapters are parsed, as esbuild does, and draws the
+pictures on a few worker threads side by side (pictures.mjs).
 """
 from __future__ import annotations
 
@@ -24,15 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BuildError
+from .esimports import ModuleFiles
 from .figures import FigureRegistry, FigureSpec
 from .project import Project
 
 SCRIPT = Path(__file__).with_name("pictures.mjs")
-# What a picture depends on besides its params: the figure code, the shared runtime, this
-# renderer and the pinned npm packages (d3, linkedom, fast-png, onnxruntime-web).
-# The data files figures read by path besides the manifest's models (toys.json, the recorded
-# meta-training run) count too: a re-recorded run must redraw the picture that shows it.
-CODE_GLOBS = ("static/figures/**/*.js", "static/js/runtime-core.js", "static/models/*.json")
+# What a picture depends on besides its params and its module's own import closure: the runtime
+# and plot helpers every picture goes through (with what they import), the data files figures read
+# by path besides the manifest's models (toys.json, the recorded meta-training run: a re-recorded
+# run must redraw the picture that shows it), this renderer and the pinned npm packages (d3,
+# linkedom, fast-png, onnxruntime-web).
+SHARED_MODULES = ("js/runtime-core.js", "figures/lib/plot.js")   # under static/
 CODE_FILES = ("build/sitegen/pictures.mjs", "build/sitegen/picture_worker.mjs", "package-lock.json")
 # Liftoff, V8's baseline WebAssembly compiler, alone, and lazily: V8 compiles only the functions
 # the graphs call, and never recompiles hot ones with its optimising compiler, which cost more
@@ -62,7 +65,7 @@ class PictureCache:
     project: Project
     folder: Path | None = None              # on-disk cache; default .cache/pictures/
     memory: dict[str, str] = field(default_factory=dict)
-    _code: tuple[tuple, str] | None = None   # (stamps of the code files, their digest)
+    _modules: ModuleFiles = field(default_factory=ModuleFiles)
     _job: _Job | None = None
     node_runs: int = 0                      # Node processes started (tests check caching)
 
@@ -72,24 +75,18 @@ class PictureCache:
         default = os.environ.get("ARTICLE_PICTURE_CACHE") or self.project.root / ".cache" / "pictures"
         self.folder = Path(self.folder or default)
 
-    def _code_files(self) -> list[Path]:
-        root = self.project.root
-        files = [p for pattern in CODE_GLOBS for p in sorted(root.glob(pattern))]
-        return files + [root / name for name in CODE_FILES if (root / name).is_file()]
+    def _shared_digest(self) -> str:
+        static, root = self.project.static, self.project.root
+        files = (self._modules.closure(static / name for name in SHARED_MODULES)
+                 + sorted(self.project.models.glob("*.json"))
+                 + [root / name for name in CODE_FILES if (root / name).is_file()])
+        return self._modules.digest(files, root)
 
-    def _code_digest(self) -> str:
-        files = self._code_files()
-        stamps = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
-        if self._code is None or self._code[0] != stamps:
-            digest = hashlib.sha256()
-            for path in files:
-                digest.update(f"{path.relative_to(self.project.root)}\0".encode())
-                digest.update(path.read_bytes())
-            self._code = (stamps, digest.hexdigest())
-        return self._code[1]
-
-    def key(self, spec: FigureSpec, manifest_digest: str) -> str:
-        text = "\0".join([spec.module, spec.params_json, self._code_digest(), manifest_digest])
+    def key(self, spec: FigureSpec, manifest_digest: str, shared_digest: str | None = None) -> str:
+        """The picture's cache key: its module's closure, its params, the shared code and data."""
+        module = self._modules.closure([self.project.static / "figures" / f"{spec.module}.js"])
+        text = "\0".join([spec.module, spec.params_json, self._modules.digest(module, self.project.root),
+                          shared_digest or self._shared_digest(), manifest_digest])
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def lookup(self, key: str) -> str | None:
@@ -113,7 +110,8 @@ class PictureCache:
         self.cancel()
         manifest_digest = _file_digest(self.project.models / "manifest.json")
         specs = [registry.specs[i] for i in figure_ids if i in registry.specs]
-        keys = {spec.id: self.key(spec, manifest_digest) for spec in specs}
+        shared = self._shared_digest()
+        keys = {spec.id: self.key(spec, manifest_digest, shared) for spec in specs}
         missing = [spec for spec in specs if self.lookup(keys[spec.id]) is None]
         if not missing:
             return
@@ -143,9 +141,10 @@ class PictureCache:
             self._collect(job, registry)
         manifest_digest = _file_digest(self.project.models / "manifest.json")
         out, late = {}, []
+        shared = self._shared_digest()
         for figure_id in figure_ids:
             spec = registry.specs[figure_id]
-            html = self.lookup(self.key(spec, manifest_digest))
+            html = self.lookup(self.key(spec, manifest_digest, shared))
             if html is None:
                 late.append(figure_id)
             else:

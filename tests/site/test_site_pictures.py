@@ -143,3 +143,25 @@ def test_a_missing_module_stops_the_build_at_the_registry(project, tmp_path):
     assert err.value.file.name == "figures.yaml" and err.value.line == 2
     assert "static/figures/sinusoid-dmeo.js" in err.value.message
     assert "sinusoid-demo" in err.value.message  # the modules that do exist
+
+
+def test_only_the_edited_figure_code_redraws(project, tmp_path):
+    """A picture's key covers its module and what it imports: an edit elsewhere draws nothing."""
+    static = tmp_path / "static"
+    shutil.copytree(Project.at().static, static, ignore=shutil.ignore_patterns("models"))
+    (tmp_path / "node_modules").symlink_to(Project.at().node_modules)
+    copy = Project.at(content=project.content, static=static, models=project.models)
+    caches = fresh_caches(copy, tmp_path)
+    build(copy, tmp_path / "a", caches)
+    assert caches.pictures.node_runs == 1
+    with (static / "figures/four-ways.js").open("a") as other_figure:  # not on the fixture's pages
+        other_figure.write("\n// an edit to another figure\n")
+    build(copy, tmp_path / "b", caches)
+    assert caches.pictures.node_runs == 1
+    imported = sorted(caches.pictures._modules.closure([static / "figures/sinusoid-demo.js"]))
+    assert static / "figures/lib/plot.js" in imported
+    lib = next(p for p in imported if p.parent.name == "lib" and p.name != "plot.js")
+    with lib.open("a") as module:  # a module the fixture's figure imports
+        module.write("\n// an edit to what the figure imports\n")
+    build(copy, tmp_path / "c", caches)
+    assert caches.pictures.node_runs == 2
