@@ -53,6 +53,9 @@ async function build(element, params, runtime, { interactive }) {
   let answer = null; // the model's answer, a promise started with the trial
   let modelQueue = Promise.resolve();
   let answered = false;
+  let readerChoice = null; // what the reader and the model answered, for tests
+  let modelShown = null;
+  let answering = Promise.resolve(); // the model's answer to the reader's choice, until drawn
   const figure = element.closest("figure") ?? element;
 
   // Layout: static/css/figures/overview.css.
@@ -128,9 +131,8 @@ async function build(element, params, runtime, { interactive }) {
     result.textContent = "";
     next.disabled = true;
     figure.dataset.gamePhase = "asking";
-    figure.dataset.gameTrial = JSON.stringify(trial);
-    delete figure.dataset.gameModel;
-    delete figure.dataset.gameReader;
+    readerChoice = null;
+    modelShown = null;
     showScores();
   }
 
@@ -176,11 +178,15 @@ async function build(element, params, runtime, { interactive }) {
     });
   }
 
-  async function choose(i) {
+  function choose(i) {
     if (answered || !interactive) return;
     answered = true;
+    answering = answerWith(i);
+  }
+
+  async function answerWith(i) {
     const chosenAt = performance.now();
-    figure.dataset.gameReader = String(i);
+    readerChoice = i;
     const readerRight = i === trial.target;
     candidates.forEach((card) => card.setAttribute("aria-disabled", "true"));
     candidates[trial.target].style.borderColor = RIGHT;
@@ -208,7 +214,7 @@ async function build(element, params, runtime, { interactive }) {
       `${readerRight ? "Right." : `Not that one: it was candidate ${trial.target + 1}.`} ` +
       `The model picked candidate ${modelAnswer.choice + 1}, ${sure}% sure: ${modelRight ? "right" : "wrong"}. ` +
       `(It adapted to the ${mode} candidates in ${Math.round(modelAnswer.ms)} ms.)`;
-    figure.dataset.gameModel = JSON.stringify({ choice: modelAnswer.choice, probabilities: Array.from(modelAnswer.probabilities), ms: modelAnswer.ms, shownAfterMs: shownAfter });
+    modelShown = { choice: modelAnswer.choice, probabilities: Array.from(modelAnswer.probabilities), ms: modelAnswer.ms, shownAfterMs: shownAfter };
     figure.dataset.gamePhase = "answered";
     showScores();
     next.disabled = false;
@@ -237,7 +243,14 @@ async function build(element, params, runtime, { interactive }) {
   // The other sheets add variety to later trials; the first trial needs only sheet 0.
   const more = Promise.all(names.slice(1).map((name) => loadSheet(runtime, manifest, name).then((sheet) => sheets.push(sheet))));
   more.catch((error) => console.warn("few-shot game: extra sprite sheets", error));
-  return { destroy: () => element.replaceChildren() };
+  // The loader keeps no handle on the instance, so tests and benchmarks find it on the element.
+  element.figureTest = {
+    inspect: () => ({ phase: figure.dataset.gamePhase, mode, trial, reader: readerChoice, model: modelShown }),
+    /** Resolves once the model's answer to the reader's choice is drawn. */
+    idle: () => answering,
+    destroy: () => element.replaceChildren(),
+  };
+  return element.figureTest;
 }
 
 /** The static picture: the first 5-way trial of a reader who has not played yet. */

@@ -308,7 +308,8 @@ async function build(element, rawParams, runtime, { interactive }) {
   const arrays = (tensors) => Object.fromEntries(Object.entries(tensors).map(([n, a]) => [n, Array.from(a)]));
   const plainState = (s) => ({ ...s, params: arrays(s.params), state: arrays(s.state) });
   element.figureTest = {
-    ready: () => whenReady,
+    /** Resolves once every method's session is ready (a running training is not waited for). */
+    idle: () => whenReady,
     inspect: () => ({
       running, generation, settings, axis, recorded: Boolean(recording),
       methods: Object.fromEntries(Object.entries(progress).map(([n, p]) => [n, copy(p)])),

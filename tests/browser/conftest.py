@@ -15,14 +15,12 @@ import contextlib
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from sitegen.static_server import StaticSite, serving
 
@@ -253,38 +251,3 @@ def pages_with(site_dir: Path, html_pages: list[str]) -> Callable[[str], list[st
 def page_url_path(page_path: str) -> str:
     """The URL path of a built page: "intro/index.html" is served as "intro/"."""
     return page_path[: -len("index.html")] if page_path.endswith("index.html") else page_path
-
-
-def scroll_to(element) -> None:
-    """Scroll the page so `element` sits in the middle of the window, at once. Playwright's own
-    scroll_into_view_if_needed first waits for the element to hold still for two frames, and on
-    a busy machine, with figures above it mounting and growing, that wait ran past 15 s."""
-    element.evaluate("e => e.scrollIntoView({block: 'center', inline: 'nearest', behavior: 'instant'})")
-
-
-def bring_into_view_until_ready(page, figure, selector: str, timeout_s: float = 60.0) -> None:
-    """Scroll `figure` into view until it has mounted. Figures above it grow as they mount (the
-    live figure has controls its picture lacks), which can push it out of the loader's reach
-    before the loader has seen it; a reader scrolls on, and so does this. A figure that failed
-    stops the wait at once."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            scroll_to(figure)
-            page.wait_for_selector(f"{selector}:is([data-state=ready], [data-state=failed])", timeout=2_000)
-            break
-        except PlaywrightTimeout:
-            if time.monotonic() > deadline:
-                raise
-    assert figure.get_attribute("data-state") == "ready", f"{selector} failed to mount"
-
-
-def mounted_figure(page, server, path: str, selector: str):
-    """Open the built page `path`, bring the first figure matching `selector` into view, wait for
-    its mount, and check the static picture gave way to the live figure. Returns the figure."""
-    page.goto(server.url(path))
-    figure = page.locator(selector).first
-    bring_into_view_until_ready(page, figure, selector)
-    assert not figure.locator(".figure-fallback").is_visible(), "fallback still shown after mount"
-    return figure
-

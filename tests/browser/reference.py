@@ -58,6 +58,20 @@ def line_data(models_dir: Path, dataset: str) -> tuple[dict, dict[str, np.ndarra
     return {**line, "data": data}, arrays
 
 
+def bumps(models_dir: Path) -> dict:
+    """The iMAML toy of toys.json: two tasks' bump centres and weights, the plane, the lambdas."""
+    return json.loads((models_dir / "toys.json").read_text(encoding="utf-8"))["bumps"]
+
+
+def bumps_feeds(models_dir: Path, theta, lam: float) -> dict[str, np.ndarray]:
+    """The inputs every bumps_* graph takes: theta once per task, the tasks' bumps, lambda."""
+    toy = bumps(models_dir)
+    centres = np.asarray([toy["centres"][task] for task in toy["centres"]], dtype=np.float32)
+    rows = np.asarray([theta] * len(centres), dtype=np.float32)
+    return {"theta": rows, "centres": centres, "weights": np.asarray(toy["weights"], dtype=np.float32),
+            "lam": np.asarray(lam, dtype=np.float32)}
+
+
 def plane_grid(plane: dict, n: int) -> np.ndarray:
     """n*n points (a, b), point k = j*n + i at (a_i, b_j): static/figures/lib/toys.js planeGrid."""
     (a0, a1), (b0, b1) = plane["a"], plane["b"]
@@ -65,6 +79,15 @@ def plane_grid(plane: dict, n: int) -> np.ndarray:
     a = (a0 + i * (a1 - a0) / (n - 1)).astype(np.float32)
     b = (b0 + i * (b1 - b0) / (n - 1)).astype(np.float32)
     return np.stack([np.tile(a, n), np.repeat(b, n)], axis=1)
+
+
+def accumulated_loss(models_dir: Path, dataset: str, n: int, step_size: float) -> tuple[np.ndarray, np.ndarray]:
+    """line_accumulated on the n*n grid of the line toy's plane: (F_k on the grid for every k,
+    F_k's minimum for every k)."""
+    line, data = line_data(models_dir, dataset)
+    loss, minimum = run(models_dir, "line_accumulated", {
+        "grid": plane_grid(line["plane"], n), **data, "step_size": np.asarray(step_size, dtype=np.float32)})
+    return loss, minimum
 
 
 def _scalar(value: float) -> np.ndarray:

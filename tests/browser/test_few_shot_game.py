@@ -11,44 +11,47 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from . import reference
-from .conftest import mounted_figure, page_url_path
+from .figure_harness import BLOCK_STORAGE, inspect, open_figure, wait_idle
 
-GAME = 'figure[data-module="few-shot-game"]'
+FIGURE = "few-shot-game"
 MODEL = "omniglot"
-BLOCK_STORAGE = """Object.defineProperty(window, 'localStorage', {get() { throw new DOMException('blocked', 'SecurityError'); }});"""
+ANSWER_MS = 60_000  # the first answer waits for the model's sessions
 
 
-@pytest.fixture(scope="session")
-def intro_page(pages_with) -> str:
-    pages = pages_with('data-module="few-shot-game"')
-    if not pages:
-        pytest.fail("no built page holds the few-shot game")
-    return page_url_path(pages[0])
-
-
-def _open(page, server, path: str):
-    figure = mounted_figure(page, server, path, GAME)
-    _phase(page, "asking")
+def _open(page, server, pages_with):
+    figure, _ = open_figure(page, server, pages_with, FIGURE)
+    _phase(figure, "asking")
     return figure
 
 
-def _phase(page, want: str) -> None:
-    page.wait_for_selector(f"{GAME}[data-game-phase={want}]", state="attached", timeout=60_000)
+def _phase(figure, want: str) -> None:
+    """The game's phase, which a new trial sets at once: "asking"."""
+    assert inspect(figure)["phase"] == want
 
 
 def _trial(figure) -> dict:
-    return json.loads(figure.get_attribute("data-game-trial"))
+    return inspect(figure)["trial"]
 
 
-def _answered(page, figure) -> tuple[dict, dict]:
-    _phase(page, "answered")
-    return _trial(figure), json.loads(figure.get_attribute("data-game-model"))
+def _reader(figure) -> int:
+    return inspect(figure)["reader"]
+
+
+def _answered(figure) -> tuple[dict, dict]:
+    """(the trial, the model's answer) once the model has answered the reader's choice."""
+    deadline = time.monotonic() + ANSWER_MS / 1000
+    while (shown := inspect(figure))["phase"] not in ("answered", "failed"):
+        assert time.monotonic() < deadline, f"no answer after {ANSWER_MS} ms: {shown['phase']}"
+        wait_idle(figure, ANSWER_MS)
+        time.sleep(0.05)
+    assert shown["phase"] == "answered", "the model could not answer"
+    return shown["trial"], shown["model"]
 
 
 def _check_model_against_python(site_dir: Path, trial: dict, model: dict) -> None:
@@ -66,14 +69,14 @@ def _check_trial(trial: dict, ways: int) -> None:
     assert trial["query"]["drawing"] != trial["support"][trial["target"]]["drawing"]
 
 
-def test_click_answers_and_the_model_agrees_with_python(page, server, site_dir, intro_page):
-    figure = _open(page, server, intro_page)
+def test_click_answers_and_the_model_agrees_with_python(page, server, site_dir, pages_with):
+    figure = _open(page, server, pages_with)
     trial = _trial(figure)
     _check_trial(trial, 5)
     assert figure.locator(".figure-mount .game-candidate").count() == 5
     figure.locator(".figure-mount .game-candidate").nth(trial["target"]).click()
-    trial_after, model = _answered(page, figure)
-    assert trial_after == trial and figure.get_attribute("data-game-reader") == str(trial["target"])
+    trial_after, model = _answered(figure)
+    assert trial_after == trial and _reader(figure) == trial["target"]
     _check_model_against_python(site_dir, trial, model)
     result = figure.locator(".figure-mount .game-result").inner_text()
     assert result.startswith("Right.") and f"candidate {model['choice'] + 1}" in result
@@ -83,31 +86,31 @@ def test_click_answers_and_the_model_agrees_with_python(page, server, site_dir, 
     assert "5-way · you: 1 of 1 (100%)" in figure.locator(".figure-mount .game-score").inner_text()
 
 
-def test_keyboard_switches_to_20_way_and_answers(page, server, site_dir, intro_page):
-    figure = _open(page, server, intro_page)
+def test_keyboard_switches_to_20_way_and_answers(page, server, site_dir, pages_with):
+    figure = _open(page, server, pages_with)
     figure.locator('.figure-mount input[type=radio][value="5"]').focus()
     page.keyboard.press("ArrowRight")  # a native radio group: the arrow keys move the choice
     page.wait_for_function("() => document.querySelectorAll('.figure-mount .game-candidate').length === 20")
     assert figure.locator('.figure-mount input[type=radio][value="20"]').is_checked()
-    _phase(page, "asking")
+    _phase(figure, "asking")
     trial = _trial(figure)
     _check_trial(trial, 20)
     figure.locator(".figure-mount .game-candidate").first.focus()
     for key in ("ArrowRight", "ArrowRight", "ArrowDown", "ArrowLeft"):  # 0 -> 1 -> 2 -> 7 -> 6
         page.keyboard.press(key)
     page.keyboard.press("Enter")
-    _, model = _answered(page, figure)
-    assert figure.get_attribute("data-game-reader") == "6"
+    _, model = _answered(figure)
+    assert _reader(figure) == 6
     _check_model_against_python(site_dir, trial, model)
     assert page.evaluate("document.activeElement.className") == "game-next"
     page.keyboard.press("Enter")  # next trial
-    _phase(page, "asking")
+    _phase(figure, "asking")
     assert _trial(figure) != trial
     assert "20-way · you:" in figure.locator(".figure-mount .game-score").inner_text()
 
 
-def test_dragging_the_query_onto_a_candidate_answers(page, server, intro_page):
-    figure = _open(page, server, intro_page)
+def test_dragging_the_query_onto_a_candidate_answers(page, server, pages_with):
+    figure = _open(page, server, pages_with)
     query = figure.locator(".figure-mount .game-query").bounding_box()
     target = figure.locator(".figure-mount .game-candidate").nth(3).bounding_box()
     page.mouse.move(query["x"] + query["width"] / 2, query["y"] + query["height"] / 2)
@@ -116,31 +119,31 @@ def test_dragging_the_query_onto_a_candidate_answers(page, server, intro_page):
         t = step / 8
         page.mouse.move(query["x"] + (target["x"] - query["x"]) * t + 20, query["y"] + (target["y"] - query["y"]) * t + 20)
     page.mouse.up()
-    _answered(page, figure)
-    assert figure.get_attribute("data-game-reader") == "3"
+    _answered(figure)
+    assert _reader(figure) == 3
 
 
-def test_a_tap_answers_on_a_touch_screen(new_page, server, intro_page):
+def test_a_tap_answers_on_a_touch_screen(new_page, server, pages_with):
     page = new_page(has_touch=True, is_mobile=True, viewport={"width": 360, "height": 740})
-    figure = _open(page, server, intro_page)
+    figure = _open(page, server, pages_with)
     figure.locator(".figure-mount .game-candidate").nth(1).tap()
-    _answered(page, figure)
-    assert figure.get_attribute("data-game-reader") == "1"
+    _answered(figure)
+    assert _reader(figure) == 1
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the page scrolls sideways at 360 px ({width} px wide)"
 
 
-def test_scores_survive_a_reload_and_reset(page, server, intro_page):
-    figure = _open(page, server, intro_page)
+def test_scores_survive_a_reload_and_reset(page, server, pages_with):
+    figure = _open(page, server, pages_with)
     first = _trial(figure)
     wrong = (first["target"] + 1) % 5
     figure.locator(".figure-mount .game-candidate").nth(wrong).click()
-    _, model = _answered(page, figure)
+    _, model = _answered(figure)
     stored = json.loads(page.evaluate("localStorage.getItem('maml-article:few-shot-game')"))
     model_right = int(model["choice"] == first["target"])
     assert stored["version"] == 1
     assert stored["modes"]["5"] == {"reader": {"correct": 0, "played": 1}, "model": {"correct": model_right, "played": 1}}
-    figure = _open(page, server, intro_page)  # reload
+    figure = _open(page, server, pages_with)  # reload
     assert "5-way · you: 0 of 1 (0%)" in figure.locator(".figure-mount .game-score").inner_text()
     assert _trial(figure) != first, "a returning reader gets the next trial"
     figure.locator(".figure-mount .game-reset").click()
@@ -148,17 +151,17 @@ def test_scores_survive_a_reload_and_reset(page, server, intro_page):
     assert page.evaluate("localStorage.getItem('maml-article:few-shot-game')") is None
 
 
-def test_the_game_plays_with_storage_blocked(new_page, server, intro_page):
+def test_the_game_plays_with_storage_blocked(new_page, server, pages_with):
     page = new_page()
     page.add_init_script(BLOCK_STORAGE)
-    figure = _open(page, server, intro_page)
+    figure = _open(page, server, pages_with)
     assert "last for this visit only" in figure.locator(".figure-mount .game-note").inner_text()
     for _ in range(2):
         trial = _trial(figure)
         figure.locator(".figure-mount .game-candidate").nth(trial["target"]).click()
-        _answered(page, figure)
+        _answered(figure)
         figure.locator(".figure-mount .game-next").click()
-        _phase(page, "asking")
+        _phase(figure, "asking")
     assert "5-way · you: 2 of 2 (100%)" in figure.locator(".figure-mount .game-score").inner_text()
 
 
@@ -171,15 +174,15 @@ LOADER_CLOCK = """new MutationObserver((_, observer) => {
 
 
 def test_game_files_load_only_once_the_loader_starts_it_and_the_first_trial_is_small(
-    new_page, server, site_dir, intro_page
+    new_page, server, site_dir, pages_with
 ):
     page = new_page(viewport={"width": 1000, "height": 700})
     page.add_init_script(LOADER_CLOCK)
     fetched: list[str] = []
     page.on("request", lambda request: fetched.append(request.url))
-    figure = _open(page, server, intro_page)
+    figure = _open(page, server, pages_with)
     figure.locator(".figure-mount .game-candidate").first.click()
-    _phase(page, "answered")
+    _answered(figure)
     started = page.evaluate("window.__gameLoadingAt")
     entries = page.evaluate("performance.getEntriesByType('resource').map((e) => [e.name, e.startTime])")
     game = [(name, at) for name, at in entries if "omniglot" in name]
@@ -193,9 +196,9 @@ def test_game_files_load_only_once_the_loader_starts_it_and_the_first_trial_is_s
     assert gzipped <= 1_000_000, f"{gzipped} bytes gzip of images and model for the first trial: {first}"
 
 
-def test_the_static_picture_is_the_live_first_trial(page, server, intro_page):
+def test_the_static_picture_is_the_live_first_trial(page, server, pages_with):
     """For a reader who has not played, the first trial is the build's picture, drawing for drawing."""
-    figure = _open(page, server, intro_page)
+    figure = _open(page, server, pages_with)
     sources = "(root) => [...root.querySelectorAll('.game-query img, .game-candidate img')].map((i) => i.getAttribute('src'))"
     live = figure.locator(".figure-mount").evaluate(sources)
     still = figure.locator(".figure-fallback").evaluate(sources)

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import yaml
 
-from .conftest import Server, build_site, page_url_path, scroll_to, serve
+from .conftest import Server, build_site, page_url_path, serve
+from .figure_harness import scroll_to
 
 ROOT = Path(__file__).resolve().parents[2]
 

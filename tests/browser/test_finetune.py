@@ -1,15 +1,15 @@
-"""The fine-tuning figures ("finetune-pretrained", "finetune-maml") in a real browser.
+"""The fine-tuning figures (module finetune: "finetune-pretrained", "finetune-maml", and the
+chapters' "finetune-fomaml", "finetune-reptile", "finetune-imaml") in a real browser.
 
 Every control is driven the way a reader would (pointer and keyboard), and what the page computed
 (parameters after fine-tuning, the MSE after each step, the samples' y) is compared with Python's
 onnxruntime running the same graphs on the same inputs, to 1e-5. The figures open at step 0 on a
 task where the pretrained model stays far off and MAML's one step fits it; the MSE chart draws the
-model's mean evaluation curve from the manifest. The figure exposes its state as `figureState` on
-its mount element; `data-busy` says when a computation has finished.
+model's mean evaluation curve from the manifest. The first-order, Reptile and iMAML figures take
+the same samples and settings as finetune-maml and compare with the MAML model on them.
 """
 from __future__ import annotations
 
-import html
 import json
 import re
 from pathlib import Path
@@ -17,7 +17,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .conftest import bring_into_view_until_ready, page_url_path
+from .figure_harness import (
+    BLOCK_STORAGE,
+    built_params,
+    figure_params,
+    inspect,
+    open_figure,
+    set_range,
+    settled,
+    wait_idle,
+)
 from .reference import fine_tune
 
 ATOL = 1e-5
@@ -25,37 +34,6 @@ PARAM_NAMES = ("w1", "b1", "w2", "b2", "w3", "b3")
 
 
 # ---- helpers -------------------------------------------------------------------------------
-
-
-def _figure_page(pages_with, figure_id: str) -> str:
-    pages = pages_with(f'data-figure="{figure_id}"')
-    if not pages:
-        pytest.fail(f"no built page holds figure {figure_id}")
-    return page_url_path(pages[0])
-
-
-def open_figure(page, server, pages_with, figure_id: str):
-    """Load the page holding `figure_id` from the sub-path; return (figure, mount) once mounted."""
-    page.goto(server.url(_figure_page(pages_with, figure_id)))
-    figure = page.locator(f"#fig-{figure_id}")
-    bring_into_view_until_ready(page, figure, f"#fig-{figure_id}")
-    mount = figure.locator(".figure-mount")
-    wait_idle(mount)
-    return figure, mount
-
-
-def wait_idle(mount, timeout: int = 30_000) -> None:
-    mount.page.wait_for_function(
-        "m => m.dataset.busy === 'false'", arg=mount.element_handle(), timeout=timeout
-    )
-
-
-def state(mount) -> dict:
-    return mount.evaluate("m => m.figureState")
-
-
-def figure_params(figure) -> dict:
-    return json.loads(figure.get_attribute("data-params"))
 
 
 def key_text(mount, which: str) -> str:
@@ -82,22 +60,12 @@ def assert_matches(st: dict, ref: dict, *, params_key="params", mse_key="mse") -
                                    err_msg=name)
 
 
-def set_range(page, control, value: float) -> None:
-    """Move a range input to `value` with the keyboard (Home, then ArrowRight), as a reader would."""
-    control.focus()
-    page.keyboard.press("Home")
-    step = float(control.get_attribute("step"))
-    low = float(control.get_attribute("min"))
-    for _ in range(round((value - low) / step)):
-        page.keyboard.press("ArrowRight")
-
-
 def fine_tune_now(page, mount, steps: int) -> dict:
     set_range(page, mount.get_by_label("Steps", exact=True), steps)
     mount.get_by_role("button", name="Fine-tune").click()
-    page.wait_for_function("([m, n]) => m.figureState.step === n && m.dataset.busy === 'false'",
-                           arg=[mount.element_handle(), steps], timeout=30_000)
-    return state(mount)
+    st = settled(mount)
+    assert st["step"] == steps
+    return st
 
 
 # ---- tests ---------------------------------------------------------------------------------
@@ -106,7 +74,7 @@ def fine_tune_now(page, mount, steps: int) -> dict:
 def test_fine_tuning_matches_python(page, server, site_dir, pages_with):
     figure, mount = open_figure(page, server, pages_with, "finetune-pretrained")
     params = figure_params(figure)
-    initial = state(mount)
+    initial = inspect(mount)
     # The figure opens not fine-tuned yet (its first frame is its static picture).
     assert params["preview_steps"] == 0
     assert initial["model"] == params["model"] and initial["step"] == 0
@@ -123,7 +91,7 @@ def test_fine_tuning_matches_python(page, server, site_dir, pages_with):
     # Reset returns to the pretrained parameters (the pretrained model has no meta-initialisation).
     mount.get_by_role("button", name="Reset").click()
     wait_idle(mount)
-    st = state(mount)
+    st = inspect(mount)
     assert st["step"] == 0 and len(st["mse"]) == 1
     assert_matches(st, reference(site_dir, params["model"], st, 0))
     status = mount.locator(".figure-status").inner_text()
@@ -162,7 +130,7 @@ def test_target_sliders_move_the_true_curve(page, server, site_dir, pages_with):
     wait_idle(mount)
     set_range(page, mount.get_by_label("Phase φ"), np.pi / 2)
     wait_idle(mount)
-    st = state(mount)
+    st = inspect(mount)
     assert st["amplitude"] == pytest.approx(4.0)
     assert st["phase"] == pytest.approx(np.pi / 2)
     assert_matches(st, reference(site_dir, model, st, 0))  # samples' y and MSE for the new target
@@ -175,20 +143,20 @@ def test_samples_by_pointer_keyboard_and_random(page, server, site_dir, pages_wi
     model = figure_params(figure)["model"]
     mount.get_by_role("button", name="Remove all samples").click()
     wait_idle(mount)
-    assert state(mount)["samples"]["x"] == []
+    assert inspect(mount)["samples"]["x"] == []
 
     # Nothing to fine-tune on: the status line explains, nothing fails.
     mount.get_by_role("button", name="Fine-tune").click()
     status = mount.locator(".figure-status")
     assert "no samples" in status.inner_text()
-    assert state(mount)["step"] == 0
+    assert inspect(mount)["step"] == 0
 
     # A click on the plot adds a sample at that x (the plot spans x = -5 .. 5).
     surface = mount.locator('[data-layer="surface"] rect')
     box = surface.bounding_box()
     surface.click(position={"x": 0.75 * box["width"], "y": 0.3 * box["height"]})
     wait_idle(mount)
-    xs = state(mount)["samples"]["x"]
+    xs = inspect(mount)["samples"]["x"]
     assert len(xs) == 1 and xs[0] == pytest.approx(2.5, abs=0.05)
 
     # Keyboard: the focused plot moves a cursor with the arrows and adds a sample with Enter.
@@ -200,7 +168,7 @@ def test_samples_by_pointer_keyboard_and_random(page, server, site_dir, pages_wi
     assert area.get_attribute("aria-valuenow") == "-3.90"
     page.keyboard.press("Enter")
     wait_idle(mount)
-    xs = state(mount)["samples"]["x"]
+    xs = inspect(mount)["samples"]["x"]
     assert len(xs) == 2 and xs[1] == pytest.approx(-3.9)
 
     # Remove a sample by keyboard: the point is focusable, Delete removes it, focus stays nearby.
@@ -208,18 +176,18 @@ def test_samples_by_pointer_keyboard_and_random(page, server, site_dir, pages_wi
     first.focus()
     page.keyboard.press("Delete")
     wait_idle(mount)
-    assert state(mount)["samples"]["x"] == [pytest.approx(-3.9)]
+    assert inspect(mount)["samples"]["x"] == [pytest.approx(-3.9)]
     assert page.evaluate("document.activeElement.getAttribute('aria-label')").startswith("Sample 1 of 1")
     # ... and a click on a sample removes it too.
     mount.get_by_role("button", name="Sample 1 of 1").click()
     wait_idle(mount)
-    assert state(mount)["samples"]["x"] == []
+    assert inspect(mount)["samples"]["x"] == []
 
     # Random samples: K of them, x in [-5, 5], y from the graph.
     mount.get_by_label("K", exact=True).select_option("7")
     mount.get_by_role("button", name="Draw K random samples").click()
     wait_idle(mount)
-    st = state(mount)
+    st = inspect(mount)
     assert len(st["samples"]["x"]) == 7 and all(-5 <= x <= 5 for x in st["samples"]["x"])
     assert mount.get_by_role("button", name="Sample 7 of 7").count() == 1
     st = fine_tune_now(page, mount, 3)
@@ -236,10 +204,9 @@ def test_compare_with_the_pretrained_model(page, server, site_dir, pages_with):
     assert not compare_line.get_attribute("d")
 
     # Switching the comparison on brings the other model to the same step on the same samples.
-    mount.get_by_label(f"Compare with the").check()
-    page.wait_for_function("m => m.figureState.compareMse.length === 4 && m.dataset.busy === 'false'",
-                           arg=mount.element_handle())
-    st = state(mount)
+    mount.get_by_label("Compare with the").check()
+    st = settled(mount)
+    assert len(st["compareMse"]) == 4
     assert_matches(st, reference(site_dir, params["compare"], st, 3),
                    params_key="compareParams", mse_key="compareMse")
     assert compare_line.get_attribute("d")
@@ -261,11 +228,7 @@ def test_compare_with_the_pretrained_model(page, server, site_dir, pages_with):
 def test_works_with_storage_blocked_and_in_dark_mode(new_page, server, pages_with):
     page = new_page(color_scheme="dark")
     # A browser that refuses storage: every access throws, as with cookies blocked.
-    page.add_init_script("""
-      for (const name of ['localStorage', 'sessionStorage']) {
-        Object.defineProperty(window, name, { get() { throw new DOMException('blocked', 'SecurityError'); } });
-      }
-    """)
+    page.add_init_script(BLOCK_STORAGE)
     figure, mount = open_figure(page, server, pages_with, "finetune-pretrained")
     # The model's curves take its palette colour, here the pretrained grey of dark mode.
     stroke = mount.locator('[data-layer="curves"] path[data-method="pretrained"]').first.evaluate(
@@ -274,3 +237,52 @@ def test_works_with_storage_blocked_and_in_dark_mode(new_page, server, pages_wit
     assert palette == "#a3a7ae", "dark palette not in force"
     assert stroke == "rgb(163, 167, 174)", stroke
     fine_tune_now(page, mount, 1)
+
+
+def test_fomaml_finetune_compares_with_maml_on_the_same_samples(page, server, site_dir, pages_with):
+    figure, mount = open_figure(page, server, pages_with, "finetune-fomaml")
+    params = figure_params(figure)
+    assert params["model"] == "fomaml" and params["compare"] == "maml"
+    st = inspect(mount)
+    # The first frame is the model before fine-tuning (the reader guesses first).
+    assert st["model"] == "fomaml" and st["step"] == params["preview_steps"] == 0
+    assert_matches(st, reference(site_dir, "fomaml", st, 0))
+    # The same target, samples and settings as "Fine-tune the MAML model" (in How MAML works).
+    maml_params = built_params(site_dir, "finetune-maml")
+    for key in ("amplitude", "phase", "samples", "steps", "step_size", "max_samples", "seed", "preview_steps"):
+        assert params[key] == maml_params[key], key
+    # Switched on, the MAML model is brought to the same step on the same samples.
+    mount.get_by_label("Compare with the MAML model").check()
+    st = settled(mount)
+    assert len(st["compareMse"]) == 1
+    assert_matches(st, reference(site_dir, "maml", st, 0), params_key="compareParams", mse_key="compareMse")
+    st = fine_tune_now(page, mount, 3)
+    assert_matches(st, reference(site_dir, "fomaml", st, 3))
+    assert_matches(st, reference(site_dir, "maml", st, 3), params_key="compareParams", mse_key="compareMse")
+    wait_idle(mount)
+
+
+def test_finetune_reptile_matches_python_and_compares_with_maml(page, server, site_dir, pages_with):
+    figure, mount = open_figure(page, server, pages_with, "finetune-reptile")
+    params = figure_params(figure)
+    assert (params["model"], params["compare"]) == ("reptile", "maml")
+    initial = inspect(mount)
+    assert initial["model"] == "reptile" and initial["step"] == params["preview_steps"]
+    assert_matches(initial, reference(site_dir, "reptile", initial, params["preview_steps"]))
+    mount.get_by_label("Compare with the").check()
+    st = fine_tune_now(page, mount, 3)
+    assert_matches(st, reference(site_dir, "reptile", st, 3))
+    assert_matches(st, reference(site_dir, "maml", st, 3), params_key="compareParams",
+                   mse_key="compareMse")
+
+
+def test_finetune_imaml_matches_python_and_compares_with_maml(page, server, site_dir, pages_with):
+    figure, mount = open_figure(page, server, pages_with, "finetune-imaml")
+    params = figure_params(figure)
+    assert params["model"] == "imaml" and params["compare"] == "maml"
+    st = fine_tune_now(page, mount, 3)
+    assert_matches(st, reference(site_dir, "imaml", st, 3))
+    mount.get_by_label("Compare with the").check()
+    st = settled(mount)
+    assert len(st["compareMse"]) == 4
+    assert_matches(st, reference(site_dir, "maml", st, 3), params_key="compareParams", mse_key="compareMse")

@@ -21,12 +21,10 @@ import numpy as np
 import pytest
 
 from . import reference
+from .figure_harness import drag_handle, fallback_picture, handle_centre, inspect, open_figure, press_keys, settled
 from .reference import plane_grid
-from .conftest import scroll_to
 
 FIGURE = "four-ways"
-INSPECT = "m => m.figureTest.inspect()"
-IDLE = "m => m.figureTest.idle()"
 ATOL = 1e-5  # against Python onnxruntime on the same float32 inputs
 USER_UNIT_TOLERANCE = 0.06  # lib/plot.js writes coordinates with one decimal
 HANDLE = "θ, the initialisation all four methods update"
@@ -48,28 +46,14 @@ TABBED = ("maml", "fomaml", "reptile", "imaml")
 
 
 def open_four_ways(page, server, pages_with):
-    pages = pages_with(f'data-figure="{FIGURE}"')
-    if not pages:
-        pytest.fail(f"no built page holds figure {FIGURE}")
-    path = pages[0][: -len("index.html")] if pages[0].endswith("index.html") else pages[0]
-    page.goto(server.url(path))
-    figure = page.locator(f"#fig-{FIGURE}")
-    scroll_to(figure)
-    page.wait_for_selector(f"#fig-{FIGURE}[data-state=ready]", timeout=60_000)
-    assert not figure.locator(".figure-fallback").is_visible(), "fallback still shown after mount"
-    return figure.locator(".figure-mount")
-
-
-def settled(mount) -> dict:
-    mount.evaluate(IDLE)
-    return mount.evaluate(INSPECT)
+    return open_figure(page, server, pages_with, FIGURE)[1]
 
 
 def show_tab(mount, method: str) -> None:
     """Select the method's tab, which shows its settings (and only its)."""
     tab = mount.locator(f'.cmp-tab[data-tab="{method}"] input')
     tab.check()
-    assert mount.evaluate("m => m.figureTest.inspect().shownTab") == method
+    assert inspect(mount)["shownTab"] == method
 
 
 def slider(mount, method: str, label: str):
@@ -228,9 +212,7 @@ def test_keyboard_moves_theta(page, server, site_dir, pages_with):
     mount = open_four_ways(page, server, pages_with)
     start = settled(mount)["theta"]
     handle = mount.get_by_role("slider", name=HANDLE)
-    handle.focus()
-    for key in ["ArrowLeft"] * 3 + ["ArrowDown"] * 2:
-        page.keyboard.press(key)
+    press_keys(handle, ["ArrowLeft"] * 3 + ["ArrowDown"] * 2)
     st = settled(mount)
     np.testing.assert_allclose(st["theta"], [start[0] - 0.03, start[1] - 0.02], atol=1e-6)
     check_everything(site_dir, mount, st)
@@ -242,30 +224,14 @@ def test_keyboard_moves_theta(page, server, site_dir, pages_with):
     check_everything(site_dir, mount, st)
 
 
-def _handle_centre(mount) -> tuple[float, float]:
-    """The centre of the theta handle in viewport coordinates, once the page has stopped moving."""
-    handle = mount.get_by_role("slider", name=HANDLE)
-    scroll_to(handle)
-    mount.page.wait_for_function("() => document.fonts.status === 'loaded'")
-    box = handle.locator("circle").last.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    hit = mount.page.evaluate("([x, y]) => !!document.elementFromPoint(x, y)?.closest('.fig-handle')", [x, y])
-    assert hit, "the handle is not under its own centre (the page moved?)"
-    return x, y
-
-
 def test_pointer_drag_moves_theta(page, server, site_dir, pages_with):
     mount = open_four_ways(page, server, pages_with)
     start = settled(mount)["theta"]
-    x, y = _handle_centre(mount)
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x - 80, y + 50, steps=8)
-    page.mouse.up()
+    x, y = drag_handle(mount.get_by_role("slider", name=HANDLE), -80, 50, steps=8)
     st = settled(mount)
     assert st["theta"][0] < start[0] - 0.1 and st["theta"][1] < start[1] - 0.05, st["theta"]
     check_everything(site_dir, mount, st)
-    end_x, end_y = _handle_centre(mount)
+    end_x, end_y = handle_centre(mount.get_by_role("slider", name=HANDLE))
     assert abs(end_x - (x - 80)) < 1.5 and abs(end_y - (y + 50)) < 1.5
 
 
@@ -273,12 +239,7 @@ def test_touch_drag_moves_theta(new_page, server, site_dir, pages_with):
     page = new_page(has_touch=True, is_mobile=True, viewport={"width": 390, "height": 800})
     mount = open_four_ways(page, server, pages_with)
     start = settled(mount)["theta"]
-    x, y = _handle_centre(mount)
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
-    for k in range(1, 7):
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x - 5 * k, "y": y + 4 * k}]})
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    drag_handle(mount.get_by_role("slider", name=HANDLE), -30, 24, touch=True)
     st = settled(mount)
     assert st["theta"][0] < start[0] - 0.03 and st["theta"][1] < start[1] - 0.02, st["theta"]
     check_everything(site_dir, mount, st)
@@ -462,12 +423,7 @@ def test_dark_mode_and_no_javascript(new_page, server, pages_with):
     page.emulate_media(color_scheme="light")
     light, want = area.evaluate(fill_of)
     assert light == want and light != dark, (light, dark)
-    page = new_page(java_script_enabled=False)
-    pages = pages_with(f'data-figure="{FIGURE}"')
-    page.goto(server.url(pages[0][: -len("index.html")]))
-    picture = page.locator(f"#fig-{FIGURE} .figure-fallback .figure-picture")
-    scroll_to(picture)
-    assert picture.is_visible()
+    picture = fallback_picture(new_page, server, pages_with, FIGURE)
     for method in METHODS:
         assert picture.locator(f".fig-arrow-{method} path").last.get_attribute("d"), method
         assert picture.locator(f'.cmp-numbers li[data-tab="{method}"]').inner_text().startswith(NAMES[method])

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import page_url_path, scroll_to
+from .conftest import page_url_path
+from .figure_harness import scroll_to
 
 pytestmark = pytest.mark.browser
 

@@ -1,20 +1,15 @@
-"""The figures of "Preliminaries: the cost of the meta-gradient" in a real browser.
+"""The figure "jacobian-product" (chapter Preliminaries: the cost of the meta-gradient) in a
+real browser.
 
-"jacobian-product": every control is driven as a reader would (theta by pointer, touch and
-keyboard, the alpha and k sliders by value and by keyboard), and everything the figure shows is
-compared with Python's onnxruntime running line_jacobian_product on the same inputs: the graph's
-outputs to 1e-5, every matrix and vector entry as printed (to its printed digits), the inner
-path's dots, and both arrows' end points, theta - s * gradient in the plane (to 1e-5) and on the
-screen (to lib/plot.js's rounding).
-
-"meta-gradient-cost": the plotted points are the measurements of the served manifest, as stored,
-at their positions on log scales (checked against the scale's domain and against the axis's own
-tick marks); switching time / memory and methods on and off redraws them, and toggling a method
-never moves the others. The pages are served from the sub-path and watched for console errors.
+Every control is driven as a reader would (theta by pointer, touch and keyboard, the alpha and k
+sliders by value and by keyboard), and everything the figure shows is compared with Python's
+onnxruntime running line_jacobian_product on the same inputs: the graph's outputs to 1e-5, every
+matrix and vector entry as printed (to its printed digits), the inner path's dots, and both
+arrows' end points, theta - s * gradient in the plane (to 1e-5) and on the screen (to lib/plot.js's
+rounding). The pages are served from the sub-path and watched for console errors.
 """
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -22,34 +17,14 @@ import numpy as np
 import pytest
 
 from . import reference
-from .conftest import mounted_figure, page_url_path, scroll_to
+from .figure_harness import assert_controls_labelled, drag_handle, figure_params, open_figure, press_keys, settled
 from .reference import line_data
 
-JACOBIAN = 'figure[data-module="jacobian-product"]'
-COST = 'figure[data-module="meta-gradient-cost"]'
-INSPECT = "f => f.querySelector('.figure-mount').figureTest.inspect()"
-IDLE = "f => f.querySelector('.figure-mount').figureTest.idle()"
+FIGURE = "jacobian-product"
 ATOL = 1e-5  # graph outputs and arrow end points, in parameter space
 USER_UNIT_TOLERANCE = 0.06  # lib/plot.js rounds coordinates to 0.1 user units
 THETA_NAME = "θ, the starting point of the inner steps"
 OUTPUTS = ("path", "jacobians", "products", "meta_gradient", "first_order_meta_gradient", "test_loss")
-
-
-# ---- helpers ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def chapter_page(pages_with) -> str:
-    pages = pages_with('data-module="jacobian-product"')
-    if not pages:
-        pytest.fail("no built page holds the jacobian-product figure")
-    return page_url_path(pages[0])
-
-
-
-def _settle(figure) -> dict:
-    figure.evaluate(IDLE)
-    return figure.evaluate(INSPECT)
 
 
 def _python_jacobian(site_dir: Path, state: dict) -> dict[str, np.ndarray]:
@@ -180,10 +155,10 @@ def _check_jacobian(figure, site_dir: Path, state: dict, arrow_length: float = 0
 # ---- the Jacobian product, live --------------------------------------------------------------
 
 
-def test_first_frame_is_what_python_computes(page, server, site_dir, chapter_page):
-    figure = mounted_figure(page, server, chapter_page, JACOBIAN)
-    params = json.loads(figure.get_attribute("data-params"))
-    state = _settle(figure)
+def test_first_frame_is_what_python_computes(page, server, site_dir, pages_with):
+    figure = open_figure(page, server, pages_with, FIGURE)[0]
+    params = figure_params(figure)
+    state = settled(figure)
     assert (state["k"], state["dataset"], state["task"]) == (params["steps"], params["dataset"], params["task"])
     np.testing.assert_allclose(state["theta"], params["theta"], atol=1e-7)
     assert state["alpha"] == pytest.approx(params["step_size"], abs=1e-7)
@@ -195,97 +170,76 @@ def test_first_frame_is_what_python_computes(page, server, site_dir, chapter_pag
                                    python["meta_gradient"][k - 1], rtol=0, atol=1e-6)
 
 
-def test_keyboard_moves_theta(page, server, site_dir, chapter_page):
-    figure = mounted_figure(page, server, chapter_page, JACOBIAN)
-    start = _settle(figure)["theta"]
+def test_keyboard_moves_theta(page, server, site_dir, pages_with):
+    figure = open_figure(page, server, pages_with, FIGURE)[0]
+    start = settled(figure)["theta"]
     handle = figure.get_by_role("slider", name=THETA_NAME)
-    handle.focus()
-    for key in ["ArrowLeft"] * 4 + ["ArrowUp"] * 6:
-        page.keyboard.press(key)
-    state = _settle(figure)
+    press_keys(handle, ["ArrowLeft"] * 4 + ["ArrowUp"] * 6)
+    state = settled(figure)
     np.testing.assert_allclose(state["theta"], [start[0] - 0.04, start[1] + 0.06], atol=1e-6)
     _check_jacobian(figure, site_dir, state)
     page.keyboard.press("Shift+ArrowDown")  # ten steps at once
-    state = _settle(figure)
+    state = settled(figure)
     np.testing.assert_allclose(state["theta"][1], start[1] - 0.04, atol=1e-6)
     _check_jacobian(figure, site_dir, state)
 
 
-def test_pointer_drag_moves_theta(page, server, site_dir, chapter_page):
-    figure = mounted_figure(page, server, chapter_page, JACOBIAN)
-    start = _settle(figure)["theta"]
-    box = figure.get_by_role("slider", name=THETA_NAME).locator("circle").last.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x - 60, y - 80, steps=6)
-    page.mouse.up()
-    state = _settle(figure)
+def test_pointer_drag_moves_theta(page, server, site_dir, pages_with):
+    figure = open_figure(page, server, pages_with, FIGURE)[0]
+    start = settled(figure)["theta"]
+    drag_handle(figure.get_by_role("slider", name=THETA_NAME), -60, -80)
+    state = settled(figure)
     assert state["theta"][0] < start[0] - 0.05 and state["theta"][1] > start[1] + 0.05, state["theta"]
     _check_jacobian(figure, site_dir, state)
 
 
-def test_touch_drag_moves_theta(new_page, server, site_dir, chapter_page):
+def test_touch_drag_moves_theta(new_page, server, site_dir, pages_with):
     page = new_page(has_touch=True, viewport={"width": 900, "height": 900})
-    figure = mounted_figure(page, server, chapter_page, JACOBIAN)
-    start = _settle(figure)["theta"]
-    handle = figure.get_by_role("slider", name=THETA_NAME)
-    scroll_to(handle)  # the figure is taller than the viewport
-    box = handle.locator("circle").last.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    cdp = page.context.new_cdp_session(page)
-
-    def touch(kind: str, px: float, py: float) -> None:
-        points = [] if kind == "touchEnd" else [{"x": px, "y": py, "id": 1}]
-        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
-
-    touch("touchStart", x, y)
-    for i in range(1, 7):
-        touch("touchMove", x - 8 * i, y - 6 * i)
-    touch("touchEnd", x - 48, y - 36)
-    cdp.detach()
-    state = _settle(figure)
+    figure = open_figure(page, server, pages_with, FIGURE)[0]
+    start = settled(figure)["theta"]
+    drag_handle(figure.get_by_role("slider", name=THETA_NAME), -48, -36, touch=True)  # the figure is taller than the viewport
+    state = settled(figure)
     assert state["theta"][0] < start[0] - 0.05 and state["theta"][1] > start[1] + 0.03, state["theta"]
     _check_jacobian(figure, site_dir, state)
 
 
-def test_alpha_slider(page, server, site_dir, chapter_page):
-    figure = mounted_figure(page, server, chapter_page, JACOBIAN)
+def test_alpha_slider(page, server, site_dir, pages_with):
+    figure = open_figure(page, server, pages_with, FIGURE)[0]
     alpha = figure.get_by_role("slider", name="Inner step size α")
     for value in ("0.05", "1.2", "2"):
         alpha.fill(value)
-        state = _settle(figure)
+        state = settled(figure)
         assert state["alpha"] == pytest.approx(float(value), abs=1e-6)
         _check_jacobian(figure, site_dir, state)
     alpha.focus()
     page.keyboard.press("ArrowLeft")
-    state = _settle(figure)
+    state = settled(figure)
     assert state["alpha"] == pytest.approx(1.95, abs=1e-6)
     _check_jacobian(figure, site_dir, state)
 
 
-def test_k_slider_shows_each_steps_matrices(page, server, site_dir, chapter_page):
-    figure = mounted_figure(page, server, chapter_page, JACOBIAN)
+def test_k_slider_shows_each_steps_matrices(page, server, site_dir, pages_with):
+    figure = open_figure(page, server, pages_with, FIGURE)[0]
     steps = figure.get_by_role("slider", name="Inner steps k")
     scales = set()
     for k in (1, 5, 2, 4):
         steps.fill(str(k))
-        state = _settle(figure)
+        state = settled(figure)
         assert state["k"] == k
         _check_jacobian(figure, site_dir, state)
         scales.add(state["scale"])
     assert len(scales) == 1, f"the arrow scale changed with k: {scales}"
     steps.focus()
     page.keyboard.press("ArrowRight")
-    state = _settle(figure)
+    state = settled(figure)
     assert state["k"] == 5
     _check_jacobian(figure, site_dir, state)
 
 
-def test_large_step_overshoots_and_still_matches(page, server, site_dir, chapter_page):
+def test_large_step_overshoots_and_still_matches(page, server, site_dir, pages_with):
     """alpha = 2 in the most curved corner: the first step overshoots out of the map (clipped),
     J_0 has an eigenvalue below -1, and every number still matches Python."""
-    figure = mounted_figure(page, server, chapter_page, JACOBIAN)
+    figure = open_figure(page, server, pages_with, FIGURE)[0]
     figure.get_by_role("slider", name="Inner step size α").fill("2")
     handle = figure.get_by_role("slider", name=THETA_NAME)
     handle.focus()
@@ -293,12 +247,12 @@ def test_large_step_overshoots_and_still_matches(page, server, site_dir, chapter
     for _ in range(9):
         page.keyboard.press("Shift+ArrowUp")  # b = 1 (the handle keeps theta on the plane)
     figure.get_by_role("slider", name="Inner steps k").fill("2")
-    state = _settle(figure)
+    state = settled(figure)
     np.testing.assert_allclose(state["theta"], [1.0, 1.0], atol=1e-6)
     python = _check_jacobian(figure, site_dir, state)
     # The chapter's setting at the default k = 3: both arrows stay on the map.
     figure.get_by_role("slider", name="Inner steps k").fill("3")
-    state = _settle(figure)
+    state = settled(figure)
     _check_jacobian(figure, site_dir, state)
     assert figure.locator(".figure-mount [data-arrow][data-clipped]").count() == 0
     # What the chapter says the reader sees here, for every k.
@@ -309,159 +263,6 @@ def test_large_step_overshoots_and_still_matches(page, server, site_dir, chapter
         assert exact @ first < 0, k  # more than a right angle apart
 
 
-# ---- measured cost ---------------------------------------------------------------------------
-
-
-def _cost(site_dir: Path) -> dict:
-    return reference.read_manifest(site_dir / "models")["measurements"]["cost"]
-
-
-VALUE = {
-    "time": lambda at: at["time_ms"]["median"],
-    "tensors": lambda at: at["memory_mib"]["tensors"],
-    "rss": lambda at: at["memory_mib"]["rss"],
-}
-
-
-def _log_position(value: float, domain: list[float], low: float, high: float) -> float:
-    """Where a log scale with `domain` puts `value` on the range [low, high]."""
-    d0, d1 = (math.log(v) for v in domain)
-    return low + (math.log(value) - d0) / (d1 - d0) * (high - low)
-
-
-def _ticks(figure) -> dict:
-    """The axis tick labels of the live plot and where each sits (user units)."""
-    return figure.evaluate("""f => {
-        const axes = f.querySelector('.figure-mount svg .fig-axes');
-        const read = (g) => [...g.querySelectorAll('.tick')].map((t) => {
-            const [x, y] = t.getAttribute('transform').match(/[-\\d.]+/g).map(Number);
-            return {text: t.textContent, x, y};
-        });
-        const groups = [...axes.querySelectorAll(':scope > g.fig-text')].filter((g) => g.querySelector('.tick'));
-        return {x: read(groups[0]), y: read(groups[1])};
-    }""")
-
-
-def _check_cost_plot(figure, site_dir: Path, state: dict) -> None:
-    cost = _cost(site_dir)
-    value = VALUE[state["quantity"]]
-    inner = state["inner"]
-    steps = cost["protocol"]["inner_steps"]
-    methods = state["shown"]
-    drawn = state["points"]
-    every = [value(at) for entry in cost["methods"].values() for at in entry["steps"].values()]
-    # The scale covers every stored value of this quantity (one scale for all methods).
-    lo, hi = state["yDomain"]
-    assert lo <= min(v for v in every if v > 0) and hi >= max(every)
-    # The axis ticks sit where the same log scale puts their values.
-    ticks = _ticks(figure)
-    assert [float(t["text"]) for t in ticks["x"]] == steps
-    for t in ticks["x"]:
-        assert abs(t["x"] - _log_position(float(t["text"]), state["xDomain"], inner["left"], inner["right"])) < USER_UNIT_TOLERANCE
-    assert len(ticks["y"]) >= 2
-    for t in ticks["y"]:
-        assert abs(t["y"] - _log_position(float(t["text"]), state["yDomain"], inner["bottom"], inner["top"])) < USER_UNIT_TOLERANCE
-    # Each shown method's dots: the file's values at the file's k, where the log scales put them.
-    circles = figure.evaluate("""f => Object.fromEntries([...f.querySelectorAll('.figure-mount [data-points]')]
-        .map((g) => [g.dataset.points, [...g.querySelectorAll('circle')]
-            .map((c) => [Number(c.getAttribute('cx')), Number(c.getAttribute('cy'))])]))""")
-    assert sorted(circles) == sorted(methods)
-    for method in methods:
-        stored = cost["methods"][method]["steps"]
-        expected = [(k, value(stored[str(k)])) for k in steps if str(k) in stored and value(stored[str(k)]) > 0]
-        assert [(p["k"], p["value"]) for p in drawn[method]] == expected, method
-        assert len(circles[method]) == len(expected), method
-        for (k, v), (cx, cy) in zip(expected, circles[method]):
-            assert abs(cx - _log_position(k, state["xDomain"], inner["left"], inner["right"])) < USER_UNIT_TOLERANCE
-            assert abs(cy - _log_position(v, state["yDomain"], inner["bottom"], inner["top"])) < USER_UNIT_TOLERANCE
-    # The table: one row per k, one column per shown method, the stored numbers to two decimals.
-    columns = figure.evaluate("""f => [...f.querySelectorAll('.figure-mount .figure-cost-table thead th[data-method]')]
-        .map((th) => th.dataset.method)""")
-    assert columns == methods
-    rows = figure.evaluate("""f => [...f.querySelectorAll('.figure-mount .figure-cost-table tbody tr')]
-        .map((r) => [Number(r.dataset.k), [...r.querySelectorAll('td')].map((td) => td.firstChild.textContent)])""")
-    assert [r[0] for r in rows] == steps
-    for k, cells in rows:
-        for method, cell in zip(methods, cells):
-            stored = cost["methods"][method]["steps"]
-            assert cell == (f"{value(stored[str(k)]):.2f}" if str(k) in stored else "–"), (method, k)
-
-
-def test_cost_first_frame_draws_the_files_numbers(page, server, site_dir, chapter_page):
-    figure = mounted_figure(page, server, chapter_page, COST)
-    state = _settle(figure)
-    params = json.loads(figure.get_attribute("data-params"))
-    assert state["quantity"] == params["quantity"] == "time"
-    assert state["shown"] == params["methods"]
-    _check_cost_plot(figure, site_dir, state)
-    # Time's whiskers span the stored quartiles.
-    cost = _cost(site_dir)
-    whiskers = figure.evaluate("""f => Object.fromEntries([...f.querySelectorAll('.figure-mount [data-whiskers]')]
-        .map((g) => [g.dataset.whiskers, [...g.querySelectorAll('line')]
-            .map((l) => [Number(l.getAttribute('y1')), Number(l.getAttribute('y2'))])]))""")
-    inner = state["inner"]
-    for method in state["shown"]:
-        stored = cost["methods"][method]["steps"]
-        ks = [k for k in cost["protocol"]["inner_steps"] if str(k) in stored]
-        assert len(whiskers[method]) == len(ks)
-        for k, (y1, y2) in zip(ks, whiskers[method]):
-            q1, q3 = stored[str(k)]["time_ms"]["q1"], stored[str(k)]["time_ms"]["q3"]
-            assert abs(y1 - _log_position(q1, state["yDomain"], inner["bottom"], inner["top"])) < USER_UNIT_TOLERANCE
-            assert abs(y2 - _log_position(q3, state["yDomain"], inner["bottom"], inner["top"])) < USER_UNIT_TOLERANCE
-    # The machine, from the same file.
-    machine = cost["machine"]
-    for fragment in (machine["cpu"], machine["date"], f"torch {machine['torch']}",
-                     f"{machine['cores']} cores", f"median of {cost['protocol']['repeats']} runs"):
-        assert fragment in state["machine"], fragment
-
-
-def test_cost_switches_between_time_and_memory(page, server, site_dir, chapter_page):
-    figure = mounted_figure(page, server, chapter_page, COST)
-    show = figure.get_by_label("Show")
-    domains = {}
-    for quantity in ("tensors", "rss", "time"):
-        show.select_option(quantity)
-        state = _settle(figure)
-        assert state["quantity"] == quantity
-        _check_cost_plot(figure, site_dir, state)
-        domains[quantity] = tuple(state["yDomain"])
-        assert (figure.locator(".figure-mount [data-whiskers]").count() > 0) == (quantity == "time")
-    assert len(set(domains.values())) == 3, "each quantity has its own scale"
-    # Keyboard: the select is native.
-    show.focus()
-    page.keyboard.press("ArrowDown")
-    assert _settle(figure)["quantity"] == "tensors"
-
-
-def test_cost_methods_on_and_off(page, server, site_dir, chapter_page):
-    figure = mounted_figure(page, server, chapter_page, COST)
-    before = _settle(figure)
-    box = figure.get_by_role("checkbox", name="MAML", exact=True)
-    box.click()
-    state = _settle(figure)
-    assert "maml" not in state["shown"] and len(state["shown"]) == 3
-    _check_cost_plot(figure, site_dir, state)
-    # One scale for all methods: the others' points did not move.
-    assert state["yDomain"] == before["yDomain"]
-    for method in state["shown"]:
-        assert state["points"][method] == before["points"][method]
-    figure.get_by_role("checkbox", name="iMAML").focus()
-    page.keyboard.press("Space")
-    state = _settle(figure)
-    assert state["shown"] == ["fomaml", "reptile"]
-    _check_cost_plot(figure, site_dir, state)
-    figure.get_by_label("Show").select_option("tensors")
-    box.click()
-    state = _settle(figure)
-    assert state["shown"] == ["maml", "fomaml", "reptile"]
-    _check_cost_plot(figure, site_dir, state)
-
-
-def test_every_control_has_a_visible_label(page, server, chapter_page):
-    for selector in (JACOBIAN, COST):
-        figure = mounted_figure(page, server, chapter_page, selector)
-        for control in figure.locator("input, button, select").all():
-            name = control.evaluate("c => c.labels?.[0]?.textContent?.trim() || c.textContent.trim() || ''")
-            assert name, f"unlabelled control in {selector}"
-            if control.evaluate("c => !!c.labels?.[0]"):
-                assert control.evaluate("c => c.labels[0].checkVisibility()"), name
+def test_every_control_has_a_visible_label(page, server, pages_with):
+    _, mount = open_figure(page, server, pages_with, FIGURE)
+    assert_controls_labelled(mount)

@@ -1,19 +1,15 @@
-"""The figures of chapter "First-order MAML" (local-curvature, finetune-fomaml) in a real browser.
+"""The figure "local-curvature" (chapter First-order MAML) in a real browser.
 
-Local curvature: every control is driven as a reader would (the a, b, c and alpha sliders by
+Every control is driven as a reader would (the a, b, c and alpha sliders by
 keyboard, pointer and value, the "C = 0" and "Reset" buttons, x dragged by mouse and by touch and
 moved with the arrow keys), and after each change everything the page computed and shows is
 compared with Python's onnxruntime running the same graphs on the same float32 inputs (to 1e-5),
 and with the closed form of the quadratic in float64: the Hessian C, its eigenvalues, phi, both
 meta-gradients, f, the map, and the arrows as drawn (their pixel end points in the SVG, which the
-original article got wrong). Fine-tune the first-order MAML model: the fomaml parameters, the same
-samples and settings as finetune-maml, and the MAML model fine-tuned on the same samples beside it.
-Pages come from the sub-path; console errors fail a test (conftest).
+original article got wrong). Pages come from the sub-path; console errors fail a test (conftest).
 """
 from __future__ import annotations
 
-import html
-import json
 import re
 from pathlib import Path
 
@@ -21,14 +17,19 @@ import numpy as np
 import pytest
 
 from . import reference
+from .figure_harness import (
+    assert_controls_labelled,
+    drag_handle,
+    fallback_picture,
+    figure_params,
+    handle_centre,
+    open_figure,
+    press_keys,
+    settled,
+)
 from .reference import plane_grid
-from .test_fig_finetune import assert_matches, figure_params, fine_tune_now, open_figure, state, wait_idle
-from .test_fig_finetune import reference as fine_tune_reference
-from .conftest import scroll_to
 
 FIGURE = "local-curvature"
-INSPECT = "m => m.figureTest.inspect()"
-IDLE = "m => m.figureTest.idle()"
 ATOL = 1e-5  # against Python onnxruntime on the same float32 inputs
 CLOSED_FORM_ATOL = 2e-6  # against float64 maths on those inputs (the graphs compute in float32)
 USER_UNIT_TOLERANCE = 0.06  # lib/plot.js writes coordinates with one decimal
@@ -88,37 +89,8 @@ def closed_form(st: dict) -> dict[str, np.ndarray]:
 # ---- the page --------------------------------------------------------------------------------
 
 
-def _built_params(site_dir: Path, figure_id: str) -> dict:
-    """data-params of a figure as the build wrote it, from whichever page holds it."""
-    for page in sorted(site_dir.rglob("*.html")):
-        text = page.read_text(encoding="utf-8")
-        found = re.search(rf"""id="fig-{figure_id}"[^>]*data-params=(?:'([^']*)'|"([^"]*)")""", text)
-        if found:
-            return json.loads(html.unescape(found.group(1) or found.group(2)))
-    pytest.fail(f"no built page holds figure {figure_id}")
-
-
 def open_curvature(page, server, pages_with):
-    _, mount = open_figure_only(page, server, pages_with)
-    return mount
-
-
-def open_figure_only(page, server, pages_with):
-    pages = pages_with(f'data-figure="{FIGURE}"')
-    if not pages:
-        pytest.fail(f"no built page holds figure {FIGURE}")
-    path = pages[0][: -len("index.html")] if pages[0].endswith("index.html") else pages[0]
-    page.goto(server.url(path))
-    figure = page.locator(f"#fig-{FIGURE}")
-    scroll_to(figure)
-    page.wait_for_selector(f"#fig-{FIGURE}[data-state=ready]", timeout=60_000)
-    assert not figure.locator(".figure-fallback").is_visible(), "fallback still shown after mount"
-    return figure, figure.locator(".figure-mount")
-
-
-def settled(mount) -> dict:
-    mount.evaluate(IDLE)
-    return mount.evaluate(INSPECT)
+    return open_figure(page, server, pages_with, FIGURE)[1]
 
 
 def drawn_arrows(mount) -> dict[str, dict[str, list[float]]]:
@@ -201,7 +173,7 @@ def check_everything(site_dir: Path, mount, st: dict) -> dict[str, np.ndarray]:
 
 
 def test_first_frame_is_the_closed_form_at_the_defaults(page, server, site_dir, pages_with):
-    figure, mount = open_figure_only(page, server, pages_with)
+    figure, mount = open_figure(page, server, pages_with, FIGURE)
     st = settled(mount)
     params = figure_params(figure)
     assert (st["a"], st["b"], st["c"]) == pytest.approx((0.5, -0.1, 0.0))  # toys.json's defaults
@@ -351,9 +323,7 @@ def test_the_chapters_settings_keep_every_arrow_on_the_map(page, server, site_di
         for name, value in zip(("a (C₁₁)", "b (C₁₂ = C₂₁)", "c (C₂₂)"), values):
             mount.get_by_role("slider", name=name).fill(str(value))
         mount.get_by_role("slider", name="Inner step size α").fill(alpha)
-        mount.get_by_role("slider", name="x, the starting point").focus()
-        for key in moves:
-            page.keyboard.press(key)
+        press_keys(mount.get_by_role("slider", name="x, the starting point"), moves)
         st = settled(mount)
         check_everything(site_dir, mount, st)
         assert mount.locator(".fig-arrow[data-clipped]").count() == 0, (values, st["x"])
@@ -363,9 +333,7 @@ def test_keyboard_moves_x(page, server, site_dir, pages_with):
     mount = open_curvature(page, server, pages_with)
     start = settled(mount)["x"]
     handle = mount.get_by_role("slider", name="x, the starting point")
-    handle.focus()
-    for key in ["ArrowLeft"] * 3 + ["ArrowUp"] * 2:
-        page.keyboard.press(key)
+    press_keys(handle, ["ArrowLeft"] * 3 + ["ArrowUp"] * 2)
     st = settled(mount)
     np.testing.assert_allclose(st["x"], [start[0] - 0.03, start[1] + 0.02], atol=1e-6)
     check_everything(site_dir, mount, st)
@@ -377,31 +345,19 @@ def test_keyboard_moves_x(page, server, site_dir, pages_with):
     check_everything(site_dir, mount, st)
 
 
-def _handle_centre(mount) -> tuple[float, float]:
-    """The centre of the x handle in viewport coordinates, once the page has stopped moving."""
-    handle = mount.get_by_role("slider", name="x, the starting point")
-    scroll_to(handle)
-    mount.page.wait_for_function("() => document.fonts.status === 'loaded'")
-    box = handle.locator("circle").last.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    hit = mount.page.evaluate("([x, y]) => !!document.elementFromPoint(x, y)?.closest('.fig-handle')", [x, y])
-    assert hit, "the handle is not under its own centre (the page moved?)"
-    return x, y
+def _x_handle(mount):
+    return mount.get_by_role("slider", name="x, the starting point")
 
 
 def test_pointer_drag_moves_x(page, server, site_dir, pages_with):
     mount = open_curvature(page, server, pages_with)
     start = settled(mount)["x"]
-    x, y = _handle_centre(mount)
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x - 60, y - 40, steps=6)
-    page.mouse.up()
+    x, y = drag_handle(_x_handle(mount), -60, -40)
     st = settled(mount)
     assert st["x"][0] < start[0] - 0.05 and st["x"][1] > start[1] + 0.05, st["x"]
     check_everything(site_dir, mount, st)
     # The point ends under the pointer (the drag works in the SVG's user units, scaled by CSS).
-    end_x, end_y = _handle_centre(mount)
+    end_x, end_y = handle_centre(_x_handle(mount))
     assert abs(end_x - (x - 60)) < 1.5 and abs(end_y - (y - 40)) < 1.5
 
 
@@ -409,12 +365,7 @@ def test_touch_drag_moves_x(new_page, server, site_dir, pages_with):
     page = new_page(has_touch=True, is_mobile=True, viewport={"width": 390, "height": 800})
     mount = open_curvature(page, server, pages_with)
     start = settled(mount)["x"]
-    x, y = _handle_centre(mount)
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
-    for k in range(1, 7):
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x - 5 * k, "y": y + 4 * k}]})
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    drag_handle(_x_handle(mount), -30, 24, touch=True)
     st = settled(mount)
     assert st["x"][0] < start[0] - 0.03 and st["x"][1] < start[1] - 0.02, st["x"]
     check_everything(site_dir, mount, st)
@@ -422,13 +373,7 @@ def test_touch_drag_moves_x(new_page, server, site_dir, pages_with):
 
 def test_every_control_has_a_visible_label(page, server, pages_with):
     mount = open_curvature(page, server, pages_with)
-    controls = mount.locator("input, button").all()
-    assert len(controls) == 6  # a, b, c, alpha; C = 0, Reset
-    for control in controls:
-        name = control.evaluate("c => c.labels?.[0]?.textContent?.trim() || c.textContent.trim() || ''")
-        assert name, "unlabelled control"
-        if control.evaluate("c => !!c.labels?.[0]"):
-            assert control.evaluate("c => c.labels[0].checkVisibility()"), name
+    assert assert_controls_labelled(mount, "input, button") == 6  # a, b, c, alpha; C = 0, Reset
 
 
 def test_dark_mode_and_no_javascript(new_page, server, pages_with):
@@ -436,39 +381,7 @@ def test_dark_mode_and_no_javascript(new_page, server, pages_with):
     mount = open_curvature(page, server, pages_with)
     fill = mount.locator('[data-layer="map"] rect').last.evaluate("r => getComputedStyle(r).fill")
     assert fill == "rgb(70, 82, 96)", fill  # --fig-contour-high of the dark palette
-    page = new_page(java_script_enabled=False)
-    pages = pages_with(f'data-figure="{FIGURE}"')
-    page.goto(server.url(pages[0][: -len("index.html")]))
-    picture = page.locator(f"#fig-{FIGURE} .figure-fallback .figure-picture")
-    scroll_to(picture)
-    assert picture.is_visible()
+    picture = fallback_picture(new_page, server, pages_with, FIGURE)
     assert picture.locator('[data-layer="map"] image').get_attribute("href").startswith("data:image/png;base64,")
     assert picture.locator(".fig-arrow-exact path").last.get_attribute("d")
     assert picture.locator('table[aria-label="Hessian C ="]').count() == 1
-
-
-# ---- fine-tune the first-order MAML model ----------------------------------------------------
-
-
-def test_fomaml_finetune_compares_with_maml_on_the_same_samples(page, server, site_dir, pages_with):
-    figure, mount = open_figure(page, server, pages_with, "finetune-fomaml")
-    params = figure_params(figure)
-    assert params["model"] == "fomaml" and params["compare"] == "maml"
-    st = state(mount)
-    # The first frame is the model before fine-tuning (the reader guesses first).
-    assert st["model"] == "fomaml" and st["step"] == params["preview_steps"] == 0
-    assert_matches(st, fine_tune_reference(site_dir, "fomaml", st, 0))
-    # The same target, samples and settings as "Fine-tune the MAML model" (in How MAML works).
-    maml_params = _built_params(site_dir, "finetune-maml")
-    for key in ("amplitude", "phase", "samples", "steps", "step_size", "max_samples", "seed", "preview_steps"):
-        assert params[key] == maml_params[key], key
-    # Switched on, the MAML model is brought to the same step on the same samples.
-    mount.get_by_label("Compare with the MAML model").check()
-    page.wait_for_function("m => m.figureState.compareMse.length === 1 && m.dataset.busy === 'false'",
-                           arg=mount.element_handle())
-    st = state(mount)
-    assert_matches(st, fine_tune_reference(site_dir, "maml", st, 0), params_key="compareParams", mse_key="compareMse")
-    st = fine_tune_now(page, mount, 3)
-    assert_matches(st, fine_tune_reference(site_dir, "fomaml", st, 3))
-    assert_matches(st, fine_tune_reference(site_dir, "maml", st, 3), params_key="compareParams", mse_key="compareMse")
-    wait_idle(mount)

@@ -17,7 +17,7 @@ import json
 import numpy as np
 import pytest
 
-from .conftest import page_url_path, scroll_to
+from .figure_harness import call, figure_page, figure_params, inspect, open_figure, settled, show_figure, wait_idle
 from .meta_train_reference import fine_tune_given, replay
 
 ATOL = 1e-5
@@ -42,21 +42,8 @@ new PerformanceObserver((list) => {
 # ---- helpers -------------------------------------------------------------------------------
 
 
-def open_figure(page, server, pages_with):
-    pages = pages_with(f'data-figure="{FIGURE}"')
-    if not pages:
-        pytest.fail(f"no built page holds figure {FIGURE}")
-    page.goto(server.url(page_url_path(pages[0])))
-    figure = page.locator(f"#fig-{FIGURE}")
-    scroll_to(figure)
-    page.wait_for_selector(f"#fig-{FIGURE}[data-state=ready]", timeout=30_000)
-    mount = figure.locator(".figure-mount")
-    mount.evaluate("m => m.figureTest.ready()", timeout=READY_MS)
-    return figure, mount
-
-
-def inspect(mount) -> dict:
-    return mount.evaluate("m => m.figureTest.inspect()")
+def open_meta_train(page, server, pages_with):
+    return open_figure(page, server, pages_with, FIGURE, settle_ms=READY_MS)
 
 
 def iterations(mount) -> dict[str, int]:
@@ -69,23 +56,19 @@ def wait_for(page, mount, condition: str, timeout: int = 60_000) -> None:
                            arg=mount.element_handle(), timeout=timeout)
 
 
-def figure_params(figure) -> dict:
-    return json.loads(figure.get_attribute("data-params"))
-
-
 # ---- tests ---------------------------------------------------------------------------------
 
 
 def test_fifty_iterations_of_every_method_match_python(page, server, site_dir, pages_with):
-    figure, mount = open_figure(page, server, pages_with)
+    figure, mount = open_meta_train(page, server, pages_with)
     params = figure_params(figure)
     assert set(iterations(mount).values()) == {0}
-    mount.evaluate("m => m.figureTest.train(50)", timeout=180_000)
+    call(mount, "train", 50, timeout_ms=180_000)
     shown = inspect(mount)
     assert not shown["running"]
     for method in METHODS:
         want = replay(site_dir / "models", params, method, 50)
-        got = mount.evaluate("(m, name) => m.figureTest.state(name)", method)
+        got = call(mount, "state", method)
         assert got["iteration"] == 50, method
         # Every method's graph computes the same thing in the browser's wasm kernels as in Python's
         # native ones, to float32 rounding: 1e-5 per weight after 50 steps. Not iMAML's: its
@@ -125,7 +108,7 @@ def test_fifty_iterations_of_every_method_match_python(page, server, site_dir, p
 
 
 def test_start_pause_reset_and_switches_by_mouse_and_keyboard(page, server, pages_with):
-    _, mount = open_figure(page, server, pages_with)
+    _, mount = open_meta_train(page, server, pages_with)
     start = mount.get_by_role("button", name="Start")
     pause = mount.get_by_role("button", name="Pause")
     reset = mount.get_by_role("button", name="Reset")
@@ -188,7 +171,7 @@ def _main_thread_tasks(trace: bytes) -> list[dict]:
 def test_no_long_main_thread_task_while_training(new_page, server, pages_with):
     page = new_page(viewport={"width": 1100, "height": 900})
     page.add_init_script(LONG_TASKS)
-    _, mount = open_figure(page, server, pages_with)
+    _, mount = open_meta_train(page, server, pages_with)
     # The page's own runtime starts once it is idle (figures.js): let it, then measure.
     page.wait_for_selector("html[data-runtime=ready]", state="attached", timeout=60_000)
     page.wait_for_timeout(500)
@@ -222,25 +205,23 @@ def test_no_long_main_thread_task_while_training(new_page, server, pages_with):
 
 
 def test_fine_tune_this_model_hands_over_the_parameters(page, server, site_dir, pages_with):
-    figure, mount = open_figure(page, server, pages_with)
+    figure, mount = open_meta_train(page, server, pages_with)
     params = figure_params(figure)
-    mount.evaluate("m => m.figureTest.train(20)", timeout=180_000)
-    trained = mount.evaluate("m => m.figureTest.state('maml')")
+    call(mount, "train", 20, timeout_ms=180_000)
+    trained = call(mount, "state", "maml")
     mount.get_by_label("Model", exact=True).select_option("maml")
     mount.get_by_role("button", name="Fine-tune this model").click()
     nested = mount.locator(".meta-train-finetune")
-    page.wait_for_function("n => n.dataset.busy === 'false' && n.figureState", arg=nested.element_handle(),
-                           timeout=60_000)
-    state = nested.evaluate("n => n.figureState")
+    page.wait_for_function("n => n.figureTest", arg=nested.element_handle(), timeout=60_000)
+    state = settled(nested)
     for name, values in trained["params"].items():
         np.testing.assert_array_equal(np.asarray(state["params"][name]), np.asarray(values))
     assert "after 20 meta-iterations" in mount.inner_text()
 
     # The nested figure fine-tunes the handed-over model, as Python does from the same weights.
     nested.get_by_role("button", name="Fine-tune").click()
-    page.wait_for_function("n => n.figureState.step === 10 && n.dataset.busy === 'false'",
-                           arg=nested.element_handle(), timeout=60_000)
-    state = nested.evaluate("n => n.figureState")
+    state = settled(nested)
+    assert state["step"] == 10
     weights = {name: np.asarray(values, np.float32).reshape(np.asarray(trained["dims"][name]))
                for name, values in trained["params"].items()}
     finetune = params["finetune"]
@@ -257,12 +238,8 @@ def test_recorded_run_and_loading_message_before_start(new_page, server, site_di
     held = []
     # Hold iMAML's graph (the last the worker loads) until the status has been read.
     page.context.route("**/meta_step_imaml.onnx", lambda route: held.append(route))
-    pages = pages_with(f'data-figure="{FIGURE}"')
-    page.goto(server.url(page_url_path(pages[0])))
-    figure = page.locator(f"#fig-{FIGURE}")
-    scroll_to(figure)
-    page.wait_for_selector(f"#fig-{FIGURE}[data-state=ready]", timeout=30_000)
-    mount = figure.locator(".figure-mount")
+    page.goto(server.url(figure_page(pages_with, FIGURE)))
+    _, mount = show_figure(page, FIGURE, settle=False)
     status = mount.locator(".figure-status")
     page.wait_for_function("s => /4 of 5 methods ready/.test(s.textContent)", arg=status.element_handle(),
                            timeout=READY_MS)
@@ -281,7 +258,7 @@ def test_recorded_run_and_loading_message_before_start(new_page, server, site_di
         page.wait_for_timeout(100)
     held[0].continue_()
     page.wait_for_function("s => /Press/.test(s.textContent)", arg=status.element_handle(), timeout=READY_MS)
-    mount.evaluate("m => m.figureTest.ready()", timeout=READY_MS)
+    wait_idle(mount, READY_MS)
 
     # The time axis: every point at the method's own training time.
     mount.get_by_label("x axis").select_option("seconds")

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import page_url_path, scroll_to
+from .conftest import page_url_path
+from .figure_harness import scroll_to
 
 pytestmark = pytest.mark.browser
 

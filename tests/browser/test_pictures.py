@@ -13,7 +13,8 @@ import base64
 
 import pytest
 
-from .conftest import page_url_path, scroll_to
+from .conftest import page_url_path
+from .figure_harness import scroll_to
 
 POSITION_TOLERANCE = 1.0  # CSS pixels
 COLOUR_TOLERANCE = 8      # per channel, out of 255

@@ -8,27 +8,15 @@ samples: (2 · 2.55 / π) cos x. "Sample more" doubles the tasks, and the averag
 """
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
-from .conftest import mounted_figure, page_url_path
+from .figure_harness import figure_params, inspect, open_figure, settled
 from .meta_train_reference import mulberry32
 from .reference import load_params, run
 
-FIGURE = "#fig-sine-average"
-INSPECT = "f => f.querySelector('.figure-mount').figureTest.inspect()"
-IDLE = "f => f.querySelector('.figure-mount').figureTest.idle()"
+FIGURE = "sine-average"
 TOLERANCE = 1e-5
-
-
-@pytest.fixture(scope="session")
-def chapter_page(pages_with) -> str:
-    pages = pages_with('data-figure="sine-average"')
-    if not pages:
-        pytest.fail("no built page holds the sine-average figure")
-    return page_url_path(pages[0])
 
 
 def _python_average(models_dir, state: dict) -> np.ndarray:
@@ -60,10 +48,10 @@ def _gap(a, b) -> float:
     return float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
 
 
-def test_curves_match_python_onnxruntime_and_the_mean_curve(page, server, site_dir, chapter_page):
-    figure = mounted_figure(page, server, chapter_page, FIGURE)
-    params = json.loads(figure.get_attribute("data-params"))
-    state = figure.evaluate(INSPECT)
+def test_curves_match_python_onnxruntime_and_the_mean_curve(page, server, site_dir, pages_with):
+    figure = open_figure(page, server, pages_with, FIGURE)[0]
+    params = figure_params(figure)
+    state = inspect(figure)
     models_dir = site_dir / "models"
 
     assert state["count"] == params["count"] == 8
@@ -94,18 +82,17 @@ def test_curves_match_python_onnxruntime_and_the_mean_curve(page, server, site_d
     assert f"{_gap(state['prediction'], state['mean']):.2f}" in readout
 
 
-def test_sampling_more_brings_the_average_to_the_mean_curve(page, server, site_dir, chapter_page):
-    figure = mounted_figure(page, server, chapter_page, FIGURE)
-    params = json.loads(figure.get_attribute("data-params"))
+def test_sampling_more_brings_the_average_to_the_mean_curve(page, server, site_dir, pages_with):
+    figure = open_figure(page, server, pages_with, FIGURE)[0]
+    params = figure_params(figure)
     more = figure.get_by_role("button", name="Sample")
     gaps = []
-    state = figure.evaluate(INSPECT)
+    state = inspect(figure)
     gaps.append(_gap(state["average"], state["mean"]))
     while state["count"] < params["max"]:
         more.click()
-        figure.evaluate(IDLE)
         previous = state["count"]
-        state = figure.evaluate(INSPECT)
+        state = settled(figure)
         assert state["count"] == 2 * previous
         gaps.append(_gap(state["average"], state["mean"]))
         # The thin curves stay the first eight; the key and the readout follow the count.
@@ -122,7 +109,6 @@ def test_sampling_more_brings_the_average_to_the_mean_curve(page, server, site_d
     np.testing.assert_allclose(state["average"], _python_average(site_dir / "models", state), atol=TOLERANCE)
 
     figure.get_by_role("button", name="Start over").click()
-    figure.evaluate(IDLE)
-    again = figure.evaluate(INSPECT)
+    again = settled(figure)
     assert again["count"] == params["count"]
     assert _gap(again["average"], again["mean"]) == pytest.approx(gaps[0], abs=1e-9)
