@@ -137,13 +137,13 @@ def _diverged(config: Config, iteration: int, ckpt_path: Path, last_good: int | 
     )
 
 
-def _interrupted(config: Config, state: TrainState, stop: StopSignals, ckpt_path: Path,
+def _interrupted(label: str, config: Config, state: TrainState, stop: StopSignals, ckpt_path: Path,
                  continue_with: str | None) -> TrainingInterrupted:
     assert stop.received is not None
     dropped = "; the iteration under way was dropped" if stop.dropped else ""
     how = f"continue with: {continue_with}" if continue_with else "continue it with --resume"
     return TrainingInterrupted(
-        f"{config['method']}: stopped by {signal_name(stop.received)} after iteration {state.iteration} "
+        f"{label}: stopped by {signal_name(stop.received)} after iteration {state.iteration} "
         f"of {config['iterations']}{dropped}; saved in {ckpt_path}\n{how}",
         stop.received, state.iteration,
     )
@@ -160,6 +160,7 @@ def train(
     stop_after: int | None = None,
     show_progress: bool = True,
     continue_with: str | None = None,
+    label: str | None = None,
 ) -> TrainState:
     """Train per `config`, checkpointing into `out_dir`; write final.pt at the end.
 
@@ -172,6 +173,8 @@ def train(
     Ctrl-C or SIGTERM saves a checkpoint after the last finished iteration and raises
     TrainingInterrupted, whose message (also in the log and on stderr) ends with `continue_with`,
     the command that continues the run.
+
+    `label` names the run in progress lines and messages (default: the method).
 
     `stop_after` ends the session early after that many iterations in total (it simulates a crash
     in tests: what is on disk is the last periodic checkpoint, exactly as after a crash).
@@ -193,12 +196,13 @@ def train(
     session_start = time.perf_counter()
     elapsed_before = state.elapsed
     last_good = state.iteration if resume else None
+    label = label or config["method"]
 
-    progress = Progress(config["iterations"], config["method"], out_dir / LOG_NAME, show=show_progress,
+    progress = Progress(config["iterations"], label, out_dir / LOG_NAME, show=show_progress,
                         first_iteration=state.iteration)
-    with StopSignals(config["method"]) as stop, progress:
+    with StopSignals(label) as stop, progress:
         progress.note(
-            f"{config['method']}: {'resuming at' if resume else 'starting at'} iteration {state.iteration} "
+            f"{label}: {'resuming at' if resume else 'starting at'} iteration {state.iteration} "
             f"of {config['iterations']}, device {dev.type}, torch.compile {'on' if compile else 'off'}"
         )
         while state.iteration < total and stop.received is None:
@@ -235,7 +239,7 @@ def train(
             if not _finite(state.params, state.unreported_loss):
                 raise _diverged(config, state.iteration, ckpt_path, last_good)
             checkpoint.save_atomic(state.payload(config), ckpt_path)
-            raise _interrupted(config, state, stop, ckpt_path, continue_with)
+            raise _interrupted(label, config, state, stop, ckpt_path, continue_with)
         progress.finish(state.iteration, state.history[-1][1] if state.history else math.nan)
         if state.iteration == config["iterations"]:
             write_final(state, config, out_dir)  # with the signals held, so a Ctrl-C now cannot cut it
@@ -332,12 +336,13 @@ def run(args: argparse.Namespace) -> int:
             compile=not args.no_compile,
             show_progress=not args.quiet,
             continue_with=resume_command(args),
+            label=args.method,
         )
     except TrainingInterrupted as stopped:
         return stopped.exit_code  # the message is on stderr and in the log already
     final_loss = state.history[-1][1] if state.history else math.nan
     print(
-        f"{config['method']}: {state.iteration} iterations in {state.elapsed:.1f} s, "
+        f"{args.method}: {state.iteration} iterations in {state.elapsed:.1f} s, "
         f"final loss {final_loss:.4f} -> {out_dir / FINAL}",
         file=sys.stderr,
     )
