@@ -6,7 +6,8 @@
 // disk; the result is the element's HTML, which the build inlines in the page.
 //
 // workerData: {static: "<static dir>", models: "<models dir>"}
-// in:  {figures: [{id, module, params}, ...]}  (the figures of one module: they share sessions)
+// in:  {figures: [{id, module, params}, ...], wasmModule: onnxruntime-web's, compiled}
+//      (the figures of one module: they share sessions)
 // out: {results: [{id, html, ms} or {id, error, where}, ...]} in the same order.
 // A worker keeps its runtime (onnxruntime-web, sessions, parameters) for every batch it draws.
 
@@ -44,6 +45,7 @@ const runtime = createRuntime({
   async importOrt() {
     const ort = await import("onnxruntime-web/wasm");
     ort.env.wasm.numThreads = 1; // as in the page, and no threads of its own to tear down
+    useCompiled(ort, await compiled);
     return ort;
   },
   json: async (path) => JSON.parse(await readFile(onDisk(path), "utf8")),
@@ -55,6 +57,22 @@ const runtime = createRuntime({
   url: (path) => new URL(path, "https://site.invalid/"),
   storage: memoryStorage(),
 });
+
+/**
+ * Make onnxruntime-web instantiate `compiled` (its WebAssembly, compiled once by pictures.mjs and
+ * shared by every worker, with the functions any of them has compiled) instead of compiling the
+ * 14 MB again. onnxruntime-web takes the module's bytes (env.wasm.wasmBinary) and hands them to
+ * WebAssembly.instantiate; a stand-in buffer marks that call, which gets the compiled module.
+ */
+function useCompiled(ort, compiled) {
+  const standIn = new ArrayBuffer(8);
+  const instantiate = WebAssembly.instantiate;
+  WebAssembly.instantiate = (source, imports) =>
+    source?.buffer === standIn || source === standIn
+      ? instantiate(compiled, imports).then((instance) => ({ instance, module: compiled }))
+      : instantiate(source, imports);
+  ort.env.wasm.wasmBinary = standIn;
+}
 
 /** The first line of a stack inside static/ (the author's file and line), if any. */
 function whereIn(error) {
@@ -78,7 +96,11 @@ async function draw(figure) {
   }
 }
 
-parentPort.on("message", async ({ figures }) => {
+let received;
+const compiled = new Promise((resolve) => (received = resolve));
+
+parentPort.on("message", async ({ figures, wasmModule }) => {
+  received(wasmModule);
   const results = [];
   for (const figure of figures) results.push(await draw(figure));
   parentPort.postMessage({ results });

@@ -7,7 +7,10 @@
 // stdout: [{"id", "html", "ms"} or {"id", "error", "where"}, ...] in the same order.
 // ARTICLE_PICTURE_WORKERS sets the pool's size (1 draws one picture after the other).
 
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 
 // More threads than cores only adds onnxruntime start-ups; past four, the longest figure decides.
@@ -28,6 +31,12 @@ const size = Math.max(1, Math.min(
   batches.length,
 ));
 
+// onnxruntime-web's WebAssembly, compiled once here (lazily: functions compile on first call)
+// while the workers load their modules, and shared by them: each would otherwise read and compile
+// its 14 MB again.
+const ortDist = dirname(createRequire(import.meta.url).resolve("onnxruntime-web/wasm"));
+const compiling = readFile(join(ortDist, "ort-wasm-simd-threaded.wasm")).then((bytes) => WebAssembly.compile(bytes));
+
 const byId = new Map();
 await Promise.all(Array.from({ length: size }, () => drain()));
 
@@ -37,7 +46,7 @@ function drain() {
   return new Promise((resolve, reject) => {
     const next = () => {
       const batch = batches.shift();
-      if (batch) worker.postMessage({ figures: batch });
+      if (batch) compiling.then((wasmModule) => worker.postMessage({ figures: batch, wasmModule }), reject);
       else resolve();
     };
     worker.on("message", ({ results }) => {
