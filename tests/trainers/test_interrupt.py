@@ -143,6 +143,24 @@ def test_one_signal_finishes_the_iteration_a_second_drops_it(monkeypatch, tmp_pa
     assert whole.history == resumed.history
 
 
+def test_signals_while_the_checkpoint_is_written_do_not_cut_it(monkeypatch, tmp_path):
+    config = load_config("maml", overrides={**TINY, "iterations": 20})
+    save_atomic = checkpoint.save_atomic
+
+    def save_under_fire(payload, path):
+        for _ in range(2):  # Ctrl-C pressed again and again while saving
+            os.kill(os.getpid(), signal.SIGTERM)
+        save_atomic(payload, path)
+
+    _signal_inside_the_step(monkeypatch, at_iteration=7, times=1)
+    monkeypatch.setattr(training.checkpoint, "save_atomic", save_under_fire)
+    with pytest.raises(TrainingInterrupted) as stopped:
+        train(config, tmp_path, compile=False, show_progress=False)
+    assert stopped.value.iteration == 7 and "dropped" not in str(stopped.value)
+    assert checkpoint.load(tmp_path / CHECKPOINT)["iteration"] == 7
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+
+
 def test_a_fresh_run_refuses_a_folder_that_holds_a_run(tmp_path):
     config = load_config("maml", overrides={**TINY, "iterations": 10, "checkpoint_every": 2})
     train(config, tmp_path, compile=False, show_progress=False)
