@@ -40,17 +40,22 @@ XVFB = Path("/usr/bin/Xvfb")
 @dataclass(frozen=True)
 class EngineKind:
     name: str
-    needs: tuple[Path, ...]
-    apt: str
+    needs: tuple[str, ...]  # programs, by absolute path or as found on PATH
+    apt: str  # the Debian packages that bring them
     start: Callable[[], Engine]
+
+    def missing(self) -> list[str]:
+        return [p for p in self.needs if not (Path(p).exists() if p.startswith("/") else shutil.which(p))]
 
 
 ENGINES = {
     kind.name: kind
     for kind in (
-        EngineKind("chromium", (CHROMIUM,), "chromium", lambda: PuppeteerEngine("chromium", "chrome", CHROMIUM)),
-        EngineKind("firefox", (FIREFOX,), "firefox-esr", lambda: PuppeteerEngine("firefox", "firefox", FIREFOX)),
-        EngineKind("webkit", (WEBKIT_DRIVER, XVFB), "webkit2gtk-driver xvfb",
+        EngineKind("chromium", (str(CHROMIUM), "node"), "chromium nodejs",
+                   lambda: PuppeteerEngine("chromium", "chrome", CHROMIUM)),
+        EngineKind("firefox", (str(FIREFOX), "node"), "firefox-esr nodejs",
+                   lambda: PuppeteerEngine("firefox", "firefox", FIREFOX)),
+        EngineKind("webkit", (str(WEBKIT_DRIVER), str(XVFB)), "webkit2gtk-driver xvfb",
                    lambda: WebDriverEngine("webkit", WEBKIT_DRIVER, XVFB)),
     )
 }
@@ -148,11 +153,9 @@ def site_server(engines_site: Path) -> Iterator[WatchedServer]:
 @pytest.fixture(params=list(ENGINES))
 def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     kind = ENGINES[request.param]
-    missing = [str(path) for path in kind.needs if not path.exists()]
+    missing = kind.missing()
     if missing:
         pytest.skip(f"{kind.name}: {', '.join(missing)} absent (apt-get install {kind.apt})")
-    if shutil.which("node") is None and kind.name != "webkit":
-        pytest.skip(f"{kind.name}: node is absent")
     started = kind.start()
     try:
         yield started
