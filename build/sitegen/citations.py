@@ -16,6 +16,7 @@ from markdown_it.rules_inline import StateInline
 
 from .context import iter_tokens, page
 from .errors import BuildError
+from .textfiles import read_utf8
 
 KEY = r"[A-Za-z0-9_][A-Za-z0-9_:.+-]*"
 CITE = re.compile(r"\[\s*@(" + KEY + r")((?:\s*;\s*@" + KEY + r")*)\s*\]")
@@ -62,7 +63,7 @@ def load_bibliography(file: Path, display: str | None = None) -> Bibliography:
     shown = display or str(file)
     if not file.exists():
         return Bibliography(file, {})
-    text = file.read_text(encoding="utf-8")
+    text = read_utf8(file, shown)
     lines = _entry_lines(text)
     try:
         data = parse_string(LATEX_URL.sub(r"\1", text), "bibtex")

@@ -34,6 +34,10 @@ class KatexRenderer:
         self.node_runs = 0  # how many Node processes were started (tests check caching)
 
     def set_macros(self, macros: dict[str, str]) -> None:
+        """Called once per build, before any page is parsed."""
+        # Formulas queued by an earlier build that failed before typesetting are not this
+        # build's: rendering them would report their errors at files of that build.
+        self._pending.clear()
         if macros != self.macros:  # macros change every formula's output
             self.macros = dict(macros)
             self._cache.clear()

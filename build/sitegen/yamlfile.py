@@ -35,8 +35,9 @@ def _walk(node: yaml.Node, path: tuple, lines: Lines, base: int) -> None:
 
 def parse(text: str, file: Path, base_line: int = 0, hint: str | None = None) -> tuple[Any, Lines]:
     """Parse YAML `text` (found at `base_line` lines into `file`); return (data, lines)."""
-    loader = NumberLoader(text)
+    loader = None
     try:
+        loader = NumberLoader(text)  # refuses characters YAML does not allow, such as \x1f
         # One pass: the node tree gives the lines, the same tree gives the data.
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -47,6 +48,11 @@ def parse(text: str, file: Path, base_line: int = 0, hint: str | None = None) ->
                          exc.problem_mark.line + 1 + base_line,
                          "keep one of the two (a figure id, a setting, a params key), or rename "
                          "one") from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1 + base_line
+        raise BuildError(f"invalid YAML: the character {chr(exc.character)!r} "
+                         f"(U+{exc.character:04X}) is not allowed", file, line,
+                         "delete it; YAML files hold printable text only") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 + base_line if mark is not None else base_line + 1
@@ -54,7 +60,8 @@ def parse(text: str, file: Path, base_line: int = 0, hint: str | None = None) ->
         raise BuildError(f"invalid YAML: {problem}", file, line,
                          hint or "check indentation, colons and quoting on this line") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: Lines = {}
     if node is not None:
         _walk(node, (), lines, base_line)

@@ -8,6 +8,7 @@ links or images that lead nowhere.
 """
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -17,13 +18,17 @@ from sitegen.errors import BuildError
 from sitegen.figure_params import check_figure_params
 from sitegen.figures import load_registry
 from sitegen.project import Project
-from sitegen.site import build
+from sitegen.site import Caches, build
 from site_checks import edit, fails_and_keeps_site
 from trainers.yamlloader import DuplicateKeyError, load_yaml
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO_STATIC = Project.at().static
 GAMMA_TEXT = "Plain text, no maths"  # gamma.md's only paragraph, line 8
+
+
+def fixture_text(name: str) -> str:
+    return (FIXTURES / "content" / name).read_text(encoding="utf-8")
 
 
 def assert_located(error: BuildError, file: str, line: int, tmp_path: Path) -> None:
@@ -170,6 +175,7 @@ def test_a_syntax_error_in_an_imported_helper_is_found_there(project, own_static
     ("chapters/gamma.md", GAMMA_TEXT, 8),
     ("figures.yaml", "next to", 4),
     ("article.yaml", "Three short", 3),
+    ("references.bib", "Model-Agnostic", 2),
 ])
 def test_a_file_that_is_not_utf8_stops_the_build(project, built_site, tmp_path, file, old, line):
     path = project.content / file
@@ -179,6 +185,26 @@ def test_a_file_that_is_not_utf8_stops_the_build(project, built_site, tmp_path, 
     assert "not UTF-8" in error.message and "0xe9" in error.message
     assert "save the file as UTF-8" in error.hint
     assert_located(error, f"content/{file}", line, tmp_path)
+
+
+def test_a_character_yaml_does_not_allow_is_located(project, built_site, tmp_path):
+    edit(project.content / "chapters/gamma.md", 'description: "The', 'description: "\x1fThe')
+    error = fails_and_keeps_site(project, built_site, tmp_path)
+    assert "U+001F" in error.message
+    assert_located(error, "content/chapters/gamma.md", 3, tmp_path)
+
+
+def test_a_failed_build_leaves_no_formula_behind_for_the_next(project, tmp_path):
+    """A formula queued by a build that stopped before typesetting is not the next build's:
+    `article serve` keeps its caches across rebuilds."""
+    caches = Caches(project)
+    gamma = project.content / "chapters/gamma.md"
+    good = gamma.read_text()
+    gamma.write_text(good.replace(GAMMA_TEXT, "Bad maths $\\frac{1}{$ here.\n\n[x](../nope/)\n\n" + GAMMA_TEXT))
+    with pytest.raises(BuildError, match="no chapter `nope`"):
+        build(project, tmp_path / "_site", caches)
+    gamma.write_text(good)
+    build(project, tmp_path / "_site", caches)
 
 
 # --- links and images that lead nowhere ----------------------------------------------------------
@@ -202,12 +228,13 @@ def test_a_link_or_image_that_leads_nowhere_stops_the_build(project, built_site,
 
 
 def test_links_that_work_build(project, own_static, tmp_path):
+    listed = re.search(r"^::: listing (\S+)", fixture_text("chapters/alpha.md"), re.M).group(1)
     static = own_static
     (static / "images").mkdir()
     (static / "images/plot.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
     edit(project.content / "chapters/gamma.md", GAMMA_TEXT,
          "[Alpha's details](../alpha/#details), [here](#closing), [home](../), "
-         "[the code](../source/trainers/model.py.html), [a model](../models/manifest.json), "
+         f"[the code](../source/{listed}.html), [a model](../models/manifest.json), "
          "[a site](https://example.org/#x), [mail](mailto:a@b.c).\n\n"
          "![A plot](../images/plot.svg)\n\n" + GAMMA_TEXT)
     build(Project.at(content=project.content, static=static, models=FIXTURES / "models"),
