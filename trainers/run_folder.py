@@ -40,8 +40,12 @@ def describe_final(run_dir: Path, final: dict[str, Any]) -> str:
     warning when the folder's checkpoint has gone past it (a continuation that did not finish)."""
     path = run_dir / FINAL
     iterations, seconds = final.get("iterations"), final.get("train_seconds")
-    text = ", ".join([str(path), *([f"{iterations} iterations"] if iterations is not None else []),
-                      *([f"{seconds:.0f} s of training"] if seconds is not None else []), f"written {_written(path)}"])
+    parts = [str(path)]
+    if iterations is not None:
+        parts.append(f"{iterations} iterations")
+    if seconds is not None:
+        parts.append(f"{seconds:.0f} s of training")
+    text = ", ".join([*parts, f"written {_written(path)}"])
     progress = _checkpoint_iteration(run_dir)
     if progress is not None and iterations is not None and progress[0] > iterations:
         text += (f" (note: {run_dir / CHECKPOINT} is at iteration {progress[0]} of {progress[1]}, past it: "
