@@ -25,7 +25,8 @@ from trainers.config import hyperparams
 from trainers.errors import UserError
 from trainers.methods import HyperParams, TaskBatch
 from trainers.methods.maml import maml_meta_gradient
-from trainers.model import Params, init_params
+from trainers.params import Params
+from trainers.sinusoid_mlp import init_params
 from trainers.sinusoid import sample_batch
 
 MODEL = "maml"
@@ -99,7 +100,7 @@ def measure(models: Path, batches: int, seed: int = BATCH_SEED) -> dict:
                 " one meta-batch, flattened over all parameters; norm_ratio = |exact| / |first-order|;"
                 " mean, 95% CI (1.96 standard errors), min and max over the batches"
             ),
-            "start": f"trainers.model.init_params({config['seed']}), where the maml run started",
+            "start": f"trainers.sinusoid_mlp.init_params({config['seed']}), where the maml run started",
             "end": f"{entry['params']['file']}, the committed maml parameters ({entry['iterations']} iterations)",
         },
         "start": agreement_over(init_params(config["seed"]), fixed, hp),

@@ -121,7 +121,7 @@ def _meta_iteration(method_name: str, steps: int) -> Callable[[], object]:
 
     from trainers.config import hyperparams, load_config
     from trainers.methods import METHODS, TaskBatch, meta_iteration
-    from trainers.model import init_params
+    from trainers.sinusoid_mlp import init_params
     from trainers.optim import adam_init
     from trainers.sinusoid import sample_batch
 
@@ -254,7 +254,7 @@ def measure_all(args: argparse.Namespace) -> dict:
             "support": SUPPORT,
             "query": QUERY,
             "batch_seed": BATCH_SEED,
-            "params": f"trainers.model.init_params({PARAMS_SEED})",
+            "params": f"trainers.sinusoid_mlp.init_params({PARAMS_SEED})",
             "inner_steps": list(args.steps),
             "mode": "eager (no torch.compile)",
             "repeats": args.repeats,

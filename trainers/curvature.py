@@ -37,7 +37,8 @@ from trainers.cosine import BATCH_SEED, MODEL, add_batch_arguments, committed_mo
 from trainers.errors import UserError
 from trainers.inner import sgd_step, task_loss
 from trainers.methods import HyperParams, TaskBatch
-from trainers.model import Params, init_params
+from trainers.params import Params
+from trainers.sinusoid_mlp import init_params
 
 # The first 8 of cosine's seeded meta-batches (its BATCH_SEED, so both measurements describe the
 # same tasks): 8 x 25 = 200 tasks, one Lanczos run each per checkpoint.
@@ -181,7 +182,7 @@ def measure(models: Path, batches: int, seed: int = BATCH_SEED) -> dict:
                 " and max; share_below_0 / share_above_1 / share_above_2: fraction of tasks with lowest < 0, highest"
                 " > 1, highest > 2"
             ),
-            "start": f"trainers.model.init_params({config['seed']}), where the maml run started",
+            "start": f"trainers.sinusoid_mlp.init_params({config['seed']}), where the maml run started",
             "end": f"{entry['params']['file']}, the committed maml parameters ({entry['iterations']} iterations)",
         },
         "start": curvature_over(init_params(config["seed"]), fixed, hp),

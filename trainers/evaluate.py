@@ -28,7 +28,8 @@ from trainers.config import config_names
 from trainers.errors import UserError
 from trainers.families import family_of
 from trainers.inner import trajectory
-from trainers.model import Params, forward
+from trainers.params import Params
+from trainers.sinusoid_mlp import forward
 from trainers.sinusoid import X_RANGE, from_uniform, sample_tasks, sinusoid
 
 PROTOCOL: dict[str, Any] = {

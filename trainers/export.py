@@ -64,12 +64,12 @@ def _model_entry(out: Path, name: str, params: dict, info: dict) -> dict:
 
 
 def _export_demo(out: Path) -> dict:
-    from trainers.model import LAYER_SIZES, init_params
+    from trainers.sinusoid_mlp import LAYER_SIZES, init_params
 
     params = {name: p.numpy() for name, p in init_params(DEMO_SEED).items()}
     info = {
         "method": "untrained-initialisation",
-        "config": {"layer_sizes": list(LAYER_SIZES), "init": "trainers.model.init_params"},
+        "config": {"layer_sizes": list(LAYER_SIZES), "init": "trainers.sinusoid_mlp.init_params"},
         "seed": DEMO_SEED,
         "iterations": 0,
         "train_seconds": 0.0,
@@ -86,7 +86,7 @@ def _load_run(runs: Path, name: str) -> dict:
 
 
 def _export_run(out: Path, name: str, final: dict) -> dict:
-    from trainers.model import PARAM_NAMES
+    from trainers.sinusoid_mlp import PARAM_NAMES
 
     rank = {n: i for i, n in enumerate(PARAM_NAMES)}
     order = sorted(final["params"], key=lambda n: (rank.get(n, len(rank)), n))

@@ -13,9 +13,10 @@ from typing import Any, Callable
 
 import torch
 
-from trainers import model
+from trainers import sinusoid_mlp
 from trainers.omniglot import convnet, tasks as omniglot
 from trainers.methods import TaskBatch
+from trainers.params import Params
 from trainers.sinusoid import sample_batch
 
 Config = dict[str, Any]
@@ -24,7 +25,7 @@ Config = dict[str, Any]
 @dataclass(frozen=True)
 class Family:
     name: str
-    init_params: Callable[[Config], model.Params]
+    init_params: Callable[[Config], Params]
     sample: Callable[[Config, torch.Generator], TaskBatch]
     options: Callable[[Config], dict[str, Any]]  # keyword arguments of the meta-gradient
     methods: tuple[str, ...]  # the methods a config of this family may use
@@ -47,7 +48,7 @@ def _omniglot_batch(config: Config, gen: torch.Generator) -> TaskBatch:
     return TaskBatch.of(episodes)
 
 
-def omniglot_start(theta: model.Params, support_y: torch.Tensor) -> model.Params:
+def omniglot_start(theta: Params, support_y: torch.Tensor) -> Params:
     """A task starts from the meta-learned body and a zero output layer with one row per class
     (the one-hot labels' width), so one model serves any N."""
     return convnet.with_head(theta, support_y.shape[-1])
@@ -62,7 +63,7 @@ OMNIGLOT_OPTIONS = {
 FAMILIES: dict[str, Family] = {
     "sinusoid": Family(
         "sinusoid",
-        lambda config: model.init_params(config["seed"]),
+        lambda config: sinusoid_mlp.init_params(config["seed"]),
         _sinusoid_batch,
         lambda config: {},
         ("pretrained", "maml", "fomaml", "reptile", "imaml"),

@@ -13,7 +13,9 @@ from typing import Callable
 import torch
 from torch.func import grad_and_value
 
-from trainers.model import Params, forward
+from trainers.params import Params
+
+from trainers.sinusoid_mlp import forward
 
 Forward = Callable[[Params, torch.Tensor], torch.Tensor]
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (prediction, target) -> scalar

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import torch
 
-from trainers.model import Params
+from trainers.params import Params
 
 BETAS = (0.9, 0.999)
 EPS = 1e-8

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 
 from trainers.inner import task_loss, trajectory
-from trainers.model import Params
+from trainers.params import Params
 
 LINE_X_RANGE = (-3.0, 3.0)
 LINE_PARAM_NAMES = ("a", "b")

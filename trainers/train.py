@@ -29,7 +29,7 @@ from trainers.errors import TrainingDiverged, UserError
 from trainers.families import family_of
 from trainers.interrupt import IterationDropped, StopSignals, TrainingInterrupted, signal_name
 from trainers.methods import METHODS, TaskBatch, meta_iteration
-from trainers.model import Params
+from trainers.params import Params
 from trainers.optim import AdamState, adam_init
 from trainers.progress import LOG_NAME, Progress
 from trainers.run_folder import CHECKPOINT, FINAL

@@ -22,7 +22,7 @@ HINT = "write `::: listing trainers/<file>.py <function or Class or Class.method
 
 @dataclass(frozen=True)
 class Listing:
-    path: str          # relative to the repository root, e.g. trainers/model.py
+    path: str          # relative to the repository root, e.g. trainers/sinusoid_mlp.py
     name: str
     code: str
     start: int         # 1-based first line (decorators included)

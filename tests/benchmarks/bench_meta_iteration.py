@@ -24,7 +24,7 @@ from torch import nn
 
 from trainers.inner import task_loss
 from trainers.methods import METHODS, HyperParams, TaskBatch, meta_iteration
-from trainers.model import LAYER_SIZES, PARAM_NAMES, init_params
+from trainers.sinusoid_mlp import LAYER_SIZES, PARAM_NAMES, init_params
 from trainers.optim import adam_init
 from trainers.sinusoid import sample_batch
 

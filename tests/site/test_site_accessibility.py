@@ -15,14 +15,14 @@ REGION = re.compile(r'<(pre|span) tabindex="0" role="region" aria-label="([^"]*)
 
 def test_code_and_display_maths_are_labelled_focusable_regions(md):
     text = ("```python\nx = 1\n```\n\n```python\ny = 2\n```\n\n```\nplain\n```\n\n"
-            "::: listing trainers/model.py forward\nThe network.\n:::\n\n"
+            "::: listing trainers/sinusoid_mlp.py forward\nThe network.\n:::\n\n"
             "$$ a $$ {#eq:first}\n\n$$\nb\n$$\n\n$$\nc\n$$ {#eq:second}\n\n$$ d $$\n")
     html, _ = md(text)
     assert REGION.findall(html) == [
         ("pre", "Code block: python"),
         ("pre", "Code block: python (2)"),   # labels differ on a page
         ("pre", "Code block"),
-        ("pre", "Code listing: forward from trainers/model.py"),
+        ("pre", "Code listing: forward from trainers/sinusoid_mlp.py"),
         ("span", "Equation (1)"),
         ("span", "Unnumbered equation 1"),
         ("span", "Equation (2)"),
@@ -39,5 +39,5 @@ def test_inline_maths_is_no_region(md):
 
 
 def test_source_page_is_a_labelled_focusable_region():
-    html = source_page_html(REPO_ROOT, "trainers/model.py")
-    assert REGION.findall(html) == [("pre", "Source file: trainers/model.py")]
+    html = source_page_html(REPO_ROOT, "trainers/sinusoid_mlp.py")
+    assert REGION.findall(html) == [("pre", "Source file: trainers/sinusoid_mlp.py")]

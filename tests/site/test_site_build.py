@@ -21,7 +21,7 @@ def tree_digest(root: Path) -> dict[str, str]:
 def test_every_page_exists(built_site):
     for rel in ["index.html", "404.html", "alpha/index.html", "beta/index.html",
                 "gamma/index.html", "sitemap.xml", "robots.txt", "favicon.svg",
-                "source/trainers/model.py.html",
+                "source/trainers/sinusoid_mlp.py.html",
                 "models/manifest.json", "models/sinusoid_predict.onnx"]:
         assert (built_site / rel).is_file(), rel
 
@@ -149,7 +149,7 @@ def test_rebuild_reuses_caches(project, tmp_path):
     (("chapters/gamma.md", "Plain text", "::: figure nope\n:::\n\nPlain text"), "unknown figure"),
     (("chapters/gamma.md", "Plain text", "[@nope] Plain text"), "unknown citation key"),
     (("chapters/gamma.md", "Plain text", "$\\frac{$ Plain text"), "bad LaTeX"),
-    (("chapters/gamma.md", "Plain text", "::: listing trainers/model.py nope\n:::\n\nPlain text"),
+    (("chapters/gamma.md", "Plain text", "::: listing trainers/sinusoid_mlp.py nope\n:::\n\nPlain text"),
      "defines no function"),
 ])
 def test_bad_input_stops_the_build_with_location(project, tmp_path, edit, words):

@@ -91,9 +91,9 @@ def test_registry_refuses_params_keys_yaml_reads_as_booleans(tmp_path):
 # --- listings ----------------------------------------------------------------------------------
 
 def test_listing_extracts_a_function():
-    listing = extract(REPO_ROOT, "trainers/model.py", "forward")
+    listing = extract(REPO_ROOT, "trainers/sinusoid_mlp.py", "forward")
     assert listing.code.startswith("def forward(")
-    source = (REPO_ROOT / "trainers/model.py").read_text().splitlines()
+    source = (REPO_ROOT / "trainers/sinusoid_mlp.py").read_text().splitlines()
     assert source[listing.start - 1].startswith("def forward(")
     assert listing.end >= listing.start
 
@@ -107,7 +107,7 @@ def test_listing_of_a_method(tmp_path):
 
 
 @pytest.mark.parametrize("path, name, words", [
-    ("trainers/model.py", "no_such_function", "defines no function or class"),
+    ("trainers/sinusoid_mlp.py", "no_such_function", "defines no function or class"),
     ("trainers/nope.py", "forward", "does not exist"),
     ("build/sitegen/cli.py", "main", "listings come from trainers/"),
 ])
@@ -118,11 +118,11 @@ def test_listing_errors(md, path, name, words):
 
 
 def test_listing_html(md):
-    html, ctx = md("::: listing trainers/model.py forward\nThe forward pass.\n:::\n")
+    html, ctx = md("::: listing trainers/sinusoid_mlp.py forward\nThe forward pass.\n:::\n")
     assert '<figure class="listing" id="listing-forward">' in html
-    assert 'href="../source/trainers/model.py.html#L-' in html
+    assert 'href="../source/trainers/sinusoid_mlp.py.html#L-' in html
     assert "The forward pass.</figcaption>" in html
-    assert [l.path for l in ctx.listings] == ["trainers/model.py"]
+    assert [l.path for l in ctx.listings] == ["trainers/sinusoid_mlp.py"]
 
 
 # --- manifest ----------------------------------------------------------------------------------

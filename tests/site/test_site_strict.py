@@ -40,7 +40,7 @@ GAMMA_TEXT = "Plain text, no maths"  # the first words of gamma.md's only paragr
 
 @pytest.mark.parametrize("inserted, line, words, hint", [
     ("::: results\n\n## Later\n\nThe rest of the chapter.\n\n", 8, "never closed", "`:::`"),
-    ("::: listing trainers/model.py forward\nCaption.\n\n", 8, "never closed", "`:::`"),
+    ("::: listing trainers/sinusoid_mlp.py forward\nCaption.\n\n", 8, "never closed", "`:::`"),
     ("Before.\n\n::: resluts\n:::\n\n", 10, "unknown directive", "results"),
     ("The loss $L(\\theta) is small.\n\n", 8, "unmatched `$`", "\\$"),
     ("Words,\nthen $$x$$ in a paragraph.\n\n", 9, "`$$` inside a paragraph", "$$"),

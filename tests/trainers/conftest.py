@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from trainers.methods import TaskBatch
-from trainers.model import init_params
+from trainers.sinusoid_mlp import init_params
 from trainers.sinusoid import sample_batch
 
 

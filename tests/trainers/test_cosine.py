@@ -12,7 +12,7 @@ import torch
 
 from trainers import cosine, manifest as mf
 from trainers.methods import HyperParams
-from trainers.model import init_params
+from trainers.sinusoid_mlp import init_params
 
 MODELS = Path(__file__).resolve().parents[2] / "static" / "models"
 CONFIG = {"meta_batch": 4, "k_support": 5, "k_query": 6}

@@ -13,7 +13,7 @@ from trainers import cosine, curvature, manifest as mf
 from trainers.inner import task_loss
 from trainers.methods import HyperParams, TaskBatch
 from trainers.methods.maml import maml_meta_gradient
-from trainers.model import init_params
+from trainers.sinusoid_mlp import init_params
 
 MODELS = Path(__file__).resolve().parents[2] / "static" / "models"
 CONFIG = {"meta_batch": 3, "k_support": 5, "k_query": 10}

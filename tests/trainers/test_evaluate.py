@@ -11,7 +11,7 @@ from trainers import checkpoint
 from trainers.errors import UserError
 from trainers.evaluate import PROTOCOL, add_arguments, errors_per_step, protocol_tasks, run, summarise
 from trainers.inner import sgd_step
-from trainers.model import forward, init_params
+from trainers.sinusoid_mlp import forward, init_params
 from trainers.sinusoid import sinusoid
 
 TINY = {**PROTOCOL, "tasks": 12, "steps": 3, "grid_points": 50}

@@ -20,7 +20,7 @@ import torch
 from trainers import export, manifest as mf, toys
 from trainers.graphs import catalogue, line
 from trainers.errors import UserError
-from trainers.model import PARAM_NAMES, init_params
+from trainers.sinusoid_mlp import PARAM_NAMES, init_params
 from trainers.onnx_export import GraphSpec, export_graph, signature
 
 MODELS = Path(__file__).resolve().parents[2] / "static" / "models"

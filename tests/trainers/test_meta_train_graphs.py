@@ -19,7 +19,7 @@ import torch
 from trainers.graphs import catalogue, meta_train
 from trainers.methods.common import HyperParams, TaskBatch
 from trainers.methods.maml import maml_meta_loss
-from trainers.model import PARAM_NAMES, forward, init_params
+from trainers.sinusoid_mlp import PARAM_NAMES, forward, init_params
 from trainers.sinusoid import sample_batch
 
 MODELS = Path(__file__).resolve().parents[2] / "static" / "models"

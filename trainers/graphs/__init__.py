@@ -1,7 +1,7 @@
 """The catalogue of ONNX graphs: every computation a figure runs, written once in torch.
 
 One module per family of graphs, each ending with its `graph_specs()`: a list of `GraphSpec`s, each
-a step function over named tensors (built from the trainers' own pieces: trainers.model,
+a step function over named tensors (built from the trainers' own pieces: trainers.sinusoid_mlp,
 trainers.inner, trainers.methods, trainers.sinusoid, trainers.toys), example inputs, the output
 names and the dynamic dimensions. Graphs take parameters and data as inputs, so one graph serves
 every model and every toy data set. A new graph goes into its family's list; the catalogue is

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from trainers.model import init_params
+from trainers.sinusoid_mlp import init_params
 from trainers.onnx_export import Tensors
 
 # Example sizes for tracing: distinct, and none equal to a static size (1, 2, 4, 40), so the tracer

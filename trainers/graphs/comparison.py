@@ -20,7 +20,7 @@ from trainers.methods.common import HyperParams, MetaStep, TaskBatch
 from trainers.methods.fomaml import fomaml_meta_gradient
 from trainers.methods.imaml import imaml_task
 from trainers.methods.maml import maml_meta_gradient
-from trainers.model import Params
+from trainers.params import Params
 from trainers.onnx_export import GraphSpec, Tensors
 from trainers.optim import adam_init
 

@@ -14,7 +14,7 @@ from trainers.graphs.common import QUERY, K, T, examples, scalar, sinusoid_param
 from trainers.graphs.sinusoid import network_params
 from trainers.methods import METHODS, meta_iteration
 from trainers.methods.common import HyperParams, TaskBatch
-from trainers.model import PARAM_NAMES
+from trainers.sinusoid_mlp import PARAM_NAMES
 from trainers.onnx_export import GraphSpec, Tensors
 from trainers.optim import AdamState
 

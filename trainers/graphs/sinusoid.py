@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trainers.graphs.common import K, N, examples, scalar, sinusoid_params
 from trainers.inner import mse, sgd_step
-from trainers.model import PARAM_NAMES, forward
+from trainers.sinusoid_mlp import PARAM_NAMES, forward
 from trainers.onnx_export import GraphSpec, Tensors
 from trainers.sinusoid import sinusoid
 

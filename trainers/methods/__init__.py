@@ -18,7 +18,7 @@ from trainers.methods.imaml import conjugate_gradient, imaml_meta_gradient
 from trainers.methods.maml import maml_meta_gradient, maml_meta_loss
 from trainers.methods.pretrained import pretrained_meta_gradient
 from trainers.methods.reptile import reptile_direction
-from trainers.model import Params
+from trainers.params import Params
 from trainers.optim import AdamState, adam_update
 
 MetaGradient = Callable[[Params, TaskBatch, HyperParams], MetaStep]

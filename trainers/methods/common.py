@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import torch
 
-from trainers.model import Params
+from trainers.params import Params
 
 
 class TaskBatch(NamedTuple):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from trainers.methods.common import HyperParams, MetaStep, TaskBatch
 from trainers.methods.maml import maml_meta_gradient
-from trainers.model import Params
+from trainers.params import Params
 
 
 def fomaml_meta_gradient(params: Params, batch: TaskBatch, hp: HyperParams, **options) -> MetaStep:

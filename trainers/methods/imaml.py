@@ -33,7 +33,8 @@ from torch.func import grad, grad_and_value, vjp
 
 from trainers.inner import Forward, adapt, sgd_step, support_loss, task_loss
 from trainers.methods.common import HyperParams, MetaStep, TaskBatch, over_tasks
-from trainers.model import Params, forward
+from trainers.params import Params
+from trainers.sinusoid_mlp import forward
 
 LinearOperator = Callable[[Params], Params]
 

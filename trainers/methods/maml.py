@@ -15,7 +15,8 @@ from torch.func import grad_and_value
 
 from trainers.inner import Forward, Loss, adapt, mse, task_loss
 from trainers.methods.common import HyperParams, MetaStep, TaskBatch, over_tasks
-from trainers.model import Params, forward
+from trainers.params import Params
+from trainers.sinusoid_mlp import forward
 
 
 def maml_meta_loss(

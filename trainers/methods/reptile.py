@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from trainers.inner import Forward, adapt, task_loss
 from trainers.methods.common import HyperParams, MetaStep, TaskBatch, over_tasks
-from trainers.model import Params, forward
+from trainers.params import Params
+from trainers.sinusoid_mlp import forward
 
 
 def reptile_direction(

@@ -22,7 +22,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from trainers.model import Params
+from trainers.params import Params
 from trainers.omniglot.tasks import PADDED, POOL, SIZE
 
 Conv = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]

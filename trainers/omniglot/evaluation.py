@@ -17,7 +17,7 @@ import torch
 from trainers.omniglot import convnet, tasks as omniglot
 from trainers.inner import adapt
 from trainers.methods.common import over_tasks
-from trainers.model import Params
+from trainers.params import Params
 
 PROTOCOL: dict[str, Any] = {
     "tasks": 600,
@@ -25,7 +25,7 @@ PROTOCOL: dict[str, Any] = {
     "ways": [5, 20],
     "shots": 1,
     "queries": 5,
-    "characters": f"the {omniglot.HELD_OUT} held-out characters (trainers.omniglot.split, seed {omniglot.SPLIT_SEED})",
+    "characters": f"the {omniglot.HELD_OUT} held-out characters (trainers.omniglot.tasks.split, seed {omniglot.SPLIT_SEED})",
     "accuracy": "fraction of query drawings classified right, averaged over tasks",
     "ci95": "1.96 * standard deviation over tasks / sqrt(tasks)",
 }

@@ -11,7 +11,7 @@ import math
 
 import torch
 
-Params = dict[str, torch.Tensor]
+from trainers.params import Params
 
 LAYER_SIZES = (1, 40, 40, 1)
 PARAM_NAMES = ("w1", "b1", "w2", "b2", "w3", "b3")
