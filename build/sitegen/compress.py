@@ -32,17 +32,16 @@ COMPRESSIBLE = {".html", ".css", ".js", ".mjs", ".json", ".svg", ".xml", ".txt",
                 ".onnx", ".bin"}
 MIN_BYTES = 1024          # below this, the saving is smaller than a request's headers
 MIN_SAVING = 0.1          # a copy that saves less than a tenth is not worth a second file
-BROTLI_QUALITY = 5
-GZIP_LEVEL = 5
+LEVELS = {"br": 5, "gzip": 5}   # brotli's quality (0-11), gzip's level (1-9)
 _BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sitegen-compress")
 
 
 def encode(coding: str, data: bytes) -> bytes:
     """`data` in the content coding `coding` ("br" or "gzip"), the same bytes every time."""
     if coding == "br":
-        return brotli.compress(data, quality=BROTLI_QUALITY)
+        return brotli.compress(data, quality=LEVELS["br"])
     if coding == "gzip":
-        return gzip.compress(data, GZIP_LEVEL, mtime=0)
+        return gzip.compress(data, LEVELS["gzip"], mtime=0)
     raise ValueError(f"unknown content coding {coding!r}")
 
 
@@ -80,6 +79,7 @@ class Precompressor:
                     cached = self._cached(path, coding, suffix)
                     if cached is not None:
                         target = path.with_name(path.name + suffix)
+                        target.unlink(missing_ok=True)  # a copy from an earlier run goes
                         link_or_copy(cached, target)
                         written.append(target)
         return written
@@ -92,9 +92,10 @@ class Precompressor:
 
     def _cached(self, path: Path, coding: str, suffix: str) -> Path | None:
         """The cache's compressed copy of `path`, made if missing; None where it saves too little."""
-        digest = self._digest(path)
-        cached = self.folder / f"{digest}{suffix}"
-        skipped = self.folder / f"{digest}{suffix}.skip"   # known not to save enough
+        # Named by the level too: a copy made at another level is not this one.
+        name = f"{self._digest(path)}-{LEVELS[coding]}{suffix}"
+        cached = self.folder / name
+        skipped = self.folder / f"{name}.skip"   # known not to save enough
         if skipped.exists():
             return None
         if not cached.exists():

@@ -126,3 +126,18 @@ def test_files_compressed_early_are_not_compressed_again(tmp_path):
     os.link(source, site / "vendor.wasm")
     assert len(compressor.write_beside(site)) == 2 and compressor.encoded == 2
     assert decoded(site / "vendor.wasm.gz") == source.read_bytes()
+
+
+def test_a_new_level_compresses_anew(tmp_path, monkeypatch):
+    """The cache names each copy by its level: a copy made at another level is never reused."""
+    from sitegen import compress
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "page.html").write_text("<p>Words, and more words.</p>\n" * 300)
+    Precompressor(tmp_path / "cache").write_beside(site)
+    monkeypatch.setitem(compress.LEVELS, "gzip", 9)
+    again = Precompressor(tmp_path / "cache")
+    again.write_beside(site)
+    assert again.encoded == 1  # the gzip copy; brotli's level did not change
+    assert (site / "page.html.gz").read_bytes() == gzip.compress((site / "page.html").read_bytes(), 9, mtime=0)
