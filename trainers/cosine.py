@@ -26,8 +26,8 @@ from trainers.errors import UserError
 from trainers.methods import HyperParams, TaskBatch
 from trainers.methods.maml import maml_meta_gradient
 from trainers.params import Params
-from trainers.sinusoid_mlp import init_params
 from trainers.sinusoid import sample_batch
+from trainers.sinusoid_mlp import init_params
 
 MODEL = "maml"
 BATCHES = 200

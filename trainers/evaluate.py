@@ -29,8 +29,8 @@ from trainers.errors import UserError
 from trainers.families import family_of
 from trainers.inner import trajectory
 from trainers.params import Params
-from trainers.sinusoid_mlp import forward
 from trainers.sinusoid import X_RANGE, from_uniform, sample_tasks, sinusoid
+from trainers.sinusoid_mlp import forward
 
 PROTOCOL: dict[str, Any] = {
     "tasks": 600,

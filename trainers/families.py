@@ -14,8 +14,8 @@ from typing import Any, Callable
 import torch
 
 from trainers import sinusoid_mlp
-from trainers.omniglot import convnet, tasks as omniglot
 from trainers.methods import TaskBatch
+from trainers.omniglot import convnet, tasks as omniglot
 from trainers.params import Params
 from trainers.sinusoid import sample_batch
 

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from trainers.methods import TaskBatch
-from trainers.sinusoid_mlp import init_params
 from trainers.sinusoid import sample_batch
+from trainers.sinusoid_mlp import init_params
 
 
 @pytest.fixture(autouse=True)

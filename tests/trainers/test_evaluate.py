@@ -11,8 +11,8 @@ from trainers import checkpoint
 from trainers.errors import UserError
 from trainers.evaluate import PROTOCOL, add_arguments, errors_per_step, protocol_tasks, run, summarise
 from trainers.inner import sgd_step
-from trainers.sinusoid_mlp import forward, init_params
 from trainers.sinusoid import sinusoid
+from trainers.sinusoid_mlp import forward, init_params
 
 TINY = {**PROTOCOL, "tasks": 12, "steps": 3, "grid_points": 50}
 

@@ -18,10 +18,10 @@ import pytest
 import torch
 
 from trainers import export, manifest as mf, toys
-from trainers.graphs import catalogue, line
 from trainers.errors import UserError
-from trainers.sinusoid_mlp import PARAM_NAMES, init_params
+from trainers.graphs import catalogue, line
 from trainers.onnx_export import GraphSpec, export_graph, signature
+from trainers.sinusoid_mlp import PARAM_NAMES, init_params
 
 MODELS = Path(__file__).resolve().parents[2] / "static" / "models"
 CATALOGUE = catalogue()

@@ -19,8 +19,8 @@ import torch
 from trainers.graphs import catalogue, meta_train
 from trainers.methods.common import HyperParams, TaskBatch
 from trainers.methods.maml import maml_meta_loss
-from trainers.sinusoid_mlp import PARAM_NAMES, forward, init_params
 from trainers.sinusoid import sample_batch
+from trainers.sinusoid_mlp import PARAM_NAMES, forward, init_params
 
 MODELS = Path(__file__).resolve().parents[2] / "static" / "models"
 TASK_FIELDS = ("amplitude", "phase", "support_x", "support_y", "query_x", "query_y")

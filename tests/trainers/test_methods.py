@@ -13,8 +13,8 @@ from trainers.methods.fomaml import fomaml_meta_gradient
 from trainers.methods.imaml import conjugate_gradient, curvature_floor, imaml_meta_gradient, overshoot
 from trainers.methods.maml import maml_meta_gradient, maml_meta_loss
 from trainers.methods.reptile import reptile_direction
-from trainers.sinusoid_mlp import init_params
 from trainers.optim import adam_init, adam_update
+from trainers.sinusoid_mlp import init_params
 
 
 def _tree_dot(a, b):

@@ -5,10 +5,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from trainers.omniglot import convnet, tasks as omniglot
 from trainers.inner import adapt
 from trainers.methods.common import HyperParams, TaskBatch
 from trainers.methods.maml import maml_meta_gradient
+from trainers.omniglot import convnet, tasks as omniglot
 
 
 def test_the_split_is_by_character_disjoint_and_fixed():

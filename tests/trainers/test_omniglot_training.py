@@ -12,11 +12,11 @@ import pytest
 import torch
 
 from trainers import checkpoint, manifest as mf
-from trainers.graphs import omniglot as omniglot_graphs
-from trainers.omniglot import convnet, evaluation as omniglot_eval, sprites as omniglot_sprites, tasks as omniglot
 from trainers.config import load_config
 from trainers.errors import UserError
 from trainers.families import family_of
+from trainers.graphs import omniglot as omniglot_graphs
+from trainers.omniglot import convnet, evaluation as omniglot_eval, sprites as omniglot_sprites, tasks as omniglot
 from trainers.train import CHECKPOINT, FINAL, train
 
 MODELS = Path(__file__).resolve().parents[2] / "static" / "models"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import torch
 
-from trainers.sinusoid_mlp import init_params
 from trainers.onnx_export import Tensors
+from trainers.sinusoid_mlp import init_params
 
 # Example sizes for tracing: distinct, and none equal to a static size (1, 2, 4, 40), so the tracer
 # never confuses one dimension with another. LINE_POINTS is the number of points of a line-fitting

@@ -20,9 +20,9 @@ from trainers.methods.common import HyperParams, MetaStep, TaskBatch
 from trainers.methods.fomaml import fomaml_meta_gradient
 from trainers.methods.imaml import imaml_task
 from trainers.methods.maml import maml_meta_gradient
-from trainers.params import Params
 from trainers.onnx_export import GraphSpec, Tensors
 from trainers.optim import adam_init
+from trainers.params import Params
 
 
 # Inner steps of the MAML, first-order MAML and Reptile arrows (k = 1 .. COMPARISON_STEPS on their

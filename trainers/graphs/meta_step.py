@@ -14,9 +14,9 @@ from trainers.graphs.common import QUERY, K, T, examples, scalar, sinusoid_param
 from trainers.graphs.sinusoid import network_params
 from trainers.methods import METHODS, meta_iteration
 from trainers.methods.common import HyperParams, TaskBatch
-from trainers.sinusoid_mlp import PARAM_NAMES
 from trainers.onnx_export import GraphSpec, Tensors
 from trainers.optim import AdamState
+from trainers.sinusoid_mlp import PARAM_NAMES
 
 # Hyperparameters a meta-step graph takes as inputs, where its method reads them. The others
 # (inner_steps, cg_steps, cg_tol) shape the graph and are fixed at export from the method's config.

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import torch
 
-from trainers.omniglot import convnet
 from trainers.config import load_config
 from trainers.inner import adapt
-from trainers.onnx_export import GraphSpec, Tensors
+from trainers.omniglot import convnet
 from trainers.omniglot.tasks import SIZE
+from trainers.onnx_export import GraphSpec, Tensors
 
 MODEL = "omniglot"  # the config (trainers/configs/omniglot.yaml) whose inner loop the graphs run
 ALL_NAMES = (*convnet.PARAM_NAMES, *convnet.HEAD_NAMES)

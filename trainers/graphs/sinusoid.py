@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from trainers.graphs.common import K, N, examples, scalar, sinusoid_params
 from trainers.inner import mse, sgd_step
-from trainers.sinusoid_mlp import PARAM_NAMES, forward
 from trainers.onnx_export import GraphSpec, Tensors
 from trainers.sinusoid import sinusoid
+from trainers.sinusoid_mlp import PARAM_NAMES, forward
 
 
 def network_params(inputs: Tensors) -> Tensors:

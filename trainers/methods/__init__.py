@@ -18,8 +18,8 @@ from trainers.methods.imaml import conjugate_gradient, imaml_meta_gradient
 from trainers.methods.maml import maml_meta_gradient, maml_meta_loss
 from trainers.methods.pretrained import pretrained_meta_gradient
 from trainers.methods.reptile import reptile_direction
-from trainers.params import Params
 from trainers.optim import AdamState, adam_update
+from trainers.params import Params
 
 MetaGradient = Callable[[Params, TaskBatch, HyperParams], MetaStep]
 

@@ -22,8 +22,8 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from trainers.params import Params
 from trainers.omniglot.tasks import PADDED, POOL, SIZE
+from trainers.params import Params
 
 Conv = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 BLOCKS = 4

@@ -14,9 +14,9 @@ from typing import Any
 
 import torch
 
-from trainers.omniglot import convnet, tasks as omniglot
 from trainers.inner import adapt
 from trainers.methods.common import over_tasks
+from trainers.omniglot import convnet, tasks as omniglot
 from trainers.params import Params
 
 PROTOCOL: dict[str, Any] = {
