@@ -4,7 +4,7 @@
 // Each trial shows one query drawing and N candidate drawings of N held-out characters (never
 // seen in meta-training). The reader picks the candidate of the same character: click or tap it,
 // drag the query onto it, or move with the arrow keys and press Enter. The classifier adapts to
-// the same N candidates in the browser (the exported inner loop, trainers/omniglot_graphs.py) and
+// the same N candidates in the browser (the exported inner loop, trainers/graphs/omniglot.py) and
 // answers with its confidence; it starts as soon as the trial is shown and never sees the
 // reader's answer. Scores per mode live in lib/game-scores.js.
 //

@@ -124,7 +124,7 @@ def fine_tune(models_dir: Path, params: dict) -> dict:
 
 @lru_cache(maxsize=8)
 def _sheet(path: str) -> np.ndarray:
-    """Ink (1) of a sprite sheet written by trainers/omniglot_sprites.py (1-bit grey, filter 0)."""
+    """Ink (1) of a sprite sheet written by trainers/omniglot/sprites.py (1-bit grey, filter 0)."""
     import struct
     import zlib
 

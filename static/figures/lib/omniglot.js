@@ -1,7 +1,7 @@
 // The few-shot game's data: sprite sheets of held-out Omniglot drawings, seeded trials, and the
 // Omniglot classifier's answer from the exported graphs.
 //
-// A sheet (models/omniglot-sheet-<s>.png, written by trainers/omniglot_sprites.py) is a 1-bit PNG
+// A sheet (models/omniglot-sheet-<s>.png, written by trainers/omniglot/sprites.py) is a 1-bit PNG
 // holding a few drawings of every held-out character: tile t = drawings-per-sheet * character +
 // (drawing - first drawing of the sheet), at column t mod columns, row t div columns. Its layout
 // is in the manifest's data entry. The classifier takes the 105 x 105 ink masks themselves
