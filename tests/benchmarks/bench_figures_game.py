@@ -25,30 +25,23 @@ from bench_figures import Bench, Result, check, measurement
 GAME = "few-shot-game"
 
 # Switch to `ways`, then for `count` trials: wait `delay` ms after the trial is shown, click the
-# first candidate, and time the click to the model's answer on screen.
+# first candidate, and time the click to the model's answer on screen. A trial is shown at once
+# (by the switch, or by "next"); the game's idle() resolves once the model's answer is drawn.
 ANSWER_TIMES = """async ([f, ways, count, delay]) => {
-  const figure = f.closest('figure');
-  const phase = (want) => new Promise((resolve) => {
-    const check = () => figure.dataset.gamePhase === want && resolve();
-    new MutationObserver(check).observe(figure, {attributes: true, attributeFilter: ['data-game-phase']});
-    check();
-  });
-  const radio = figure.querySelector(`input[type=radio][value="${ways}"]`);
+  const radio = f.querySelector(`input[type=radio][value="${ways}"]`);
   if (!radio.checked) { radio.click(); }
   const out = [];
   for (let i = 0; i < count; i++) {
-    await phase('asking');
     await new Promise((r) => setTimeout(r, delay));
     const t = performance.now();
-    figure.querySelector('.game-candidate').click();
-    await phase('answered');
-    figure.querySelector('.game-result').getBoundingClientRect();
-    out.push({answer: performance.now() - t, adapt: JSON.parse(figure.dataset.gameModel).ms});
-    figure.querySelector('.game-next').click();
+    f.querySelector('.game-candidate').click();
+    await f.figureTest.idle();
+    f.querySelector('.game-result').getBoundingClientRect();
+    out.push({answer: performance.now() - t, adapt: f.figureTest.inspect().model.ms});
+    f.querySelector('.game-next').click();
   }
   return out;
 }"""
-
 
 
 @measurement("game")

@@ -11,53 +11,11 @@ one step. A build without these figures (the reference of an older commit) measu
 """
 from __future__ import annotations
 
-import statistics
-
-from bench_figures import Bench, Result, check, measurement
+from bench_figures import Bench, Result, measurement
+from figure_events import drag_events, idle, inspect, key_events, slider_events, summary, times_to_interactive
 
 FIGURES = ("imaml-regularised", "imaml-implicit-gradient")
-TEST_HOOK = "f.closest('figure').querySelector('.figure-mount').figureTest"
-
-# ms from one event to the figure redrawn for it; `kind` is "key", "drag" or "lambda".
-EVENTS = f"""async ([f, kind, count]) => {{
-  const hook = {TEST_HOOK};
-  const handle = f.querySelector('[role=slider].fig-handle');
-  const lambda = [...f.querySelectorAll('input[type=range]')][0];
-  const settle = async () => {{ await hook.idle(); f.querySelector('svg').getBoundingClientRect(); }};
-  const times = [];
-  let start = null;
-  if (kind === 'drag') {{
-    const box = handle.querySelector('circle:last-of-type').getBoundingClientRect();
-    start = [box.x + box.width / 2, box.y + box.height / 2];
-    handle.dispatchEvent(new MouseEvent('mousedown', {{bubbles: true, clientX: start[0], clientY: start[1], view: window, button: 0}}));
-  }}
-  for (let i = 0; i < count; i++) {{
-    const t = performance.now();
-    if (kind === 'key') {{
-      const key = i % 20 < 10 ? 'ArrowLeft' : 'ArrowRight';
-      handle.dispatchEvent(new KeyboardEvent('keydown', {{key, bubbles: true}}));
-    }} else if (kind === 'drag') {{
-      const dx = 40 * Math.sin(i / 6), dy = 30 * Math.sin(i / 9);
-      window.dispatchEvent(new MouseEvent('mousemove', {{bubbles: true, clientX: start[0] + dx, clientY: start[1] + dy, view: window}}));
-    }} else {{
-      const lo = Number(lambda.min), hi = Number(lambda.max), span = hi - lo;
-      const k = i % (2 * span);
-      lambda.value = String(lo + (k < span ? k : 2 * span - k));
-      lambda.dispatchEvent(new Event('input', {{bubbles: true}}));
-    }}
-    await settle();
-    times.push(performance.now() - t);
-  }}
-  if (kind === 'drag') window.dispatchEvent(new MouseEvent('mouseup', {{bubbles: true, view: window}}));
-  return times;
-}}"""
-
-
-def _summary(name: str, times: list[float], limit: float) -> list[Result]:
-    times = sorted(times)
-    p95 = times[min(len(times) - 1, round(0.95 * len(times)))]
-    return [check(f"{name} (median)", statistics.median(times), "ms", limit),
-            check(f"{name} (95th percentile)", p95, "ms", limit)]
+LAMBDA = "Proximal strength λ (log scale)"
 
 
 def _events(bench: Bench, figure_id: str, switch: bool = False) -> list[Result]:
@@ -65,14 +23,13 @@ def _events(bench: Bench, figure_id: str, switch: bool = False) -> list[Result]:
     label = figure_id
     if switch:
         page.get_by_label("Show the exact implicit gradient (direct 2 × 2 solve)").check()
-        page.evaluate(f"f => {TEST_HOOK}.idle()", figure)
+        idle(page, figure)
         label += " with the exact gradient"
-    results = []
-    for kind, what in (("drag", "theta drag event"), ("key", "theta key event"), ("lambda", "lambda event")):
-        times = page.evaluate(EVENTS, [figure, kind, 60])
-        results += _summary(f"{label}: {what} to redrawn", times, 33)
+    results = summary(f"{label}: theta drag event to redrawn", page.evaluate(drag_events("svg"), [figure, 60]))
+    results += summary(f"{label}: theta key event to redrawn", page.evaluate(key_events("svg"), [figure, 60]))
+    results += summary(f"{label}: lambda event to redrawn", page.evaluate(slider_events("svg"), [figure, LAMBDA, None, 1]))
     # Where the last redraw's time went (graph runs and drawing), as the figure measured it.
-    for part, ms in page.evaluate(f"f => {TEST_HOOK}.inspect().timings", figure).items():
+    for part, ms in inspect(page, figure)["timings"].items():
         results.append(Result(f"{label}: last redraw, {part}", ms, "ms", "(part of it)"))
     page.close()
     return results
@@ -80,14 +37,9 @@ def _events(bench: Bench, figure_id: str, switch: bool = False) -> list[Result]:
 
 @measurement("imaml")
 def imaml(bench: Bench) -> list[Result]:
-    try:
-        for figure_id in FIGURES:
-            bench.page_of(figure_id)
-    except LookupError:
+    results = times_to_interactive(bench, FIGURES)
+    if results is None:
         return []  # an older build, before the iMAML chapter had figures
-    results = []
-    for figure_id in FIGURES:
-        results += bench.time_to_interactive_results(figure_id)
     results += _events(bench, "imaml-regularised")
     results += _events(bench, "imaml-implicit-gradient")
     results += _events(bench, "imaml-implicit-gradient", switch=True)

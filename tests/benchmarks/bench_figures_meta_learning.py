@@ -12,9 +12,7 @@ The reference build (an older commit) has neither figure; for it this plug-in re
 from __future__ import annotations
 
 from bench_figures import Bench, Result, measurement
-# The cost plug-in's helpers: a median and 95th-percentile pair of results, and "is the figure in
-# this build" (importing it again registers the same "cost" measurement again, harmlessly).
-from bench_figures_cost import _summary
+from figure_events import change_events, summary, times_to_interactive
 
 TAXONOMY, PROGRESS = "taxonomy", "omniglot-progress"
 
@@ -33,34 +31,16 @@ TAXONOMY_EVENTS = """([f, count]) => {
   return times;
 }"""
 
-# ms of a 5-way / 20-way switch and its redraw.
-PROGRESS_EVENTS = """([f, rounds]) => {
-  const radios = [...f.querySelectorAll('input[type=radio]')];
-  const times = [];
-  for (let r = 0; r < rounds; r++) {
-    for (const radio of radios) {
-      const t = performance.now();
-      radio.checked = true;
-      radio.dispatchEvent(new Event('change', {bubbles: true}));
-      f.querySelector('svg').getBoundingClientRect();
-      times.push(performance.now() - t);
-    }
-  }
-  return times;
-}"""
-
 
 @measurement("meta-learning")
 def meta_learning(bench: Bench) -> list[Result]:
-    if not (bench.has(TAXONOMY) and bench.has(PROGRESS)):
+    results = times_to_interactive(bench, (TAXONOMY, PROGRESS))
+    if results is None:
         return []  # a build from before these figures (the reference)
-    results = []
-    for figure_id in (TAXONOMY, PROGRESS):
-        results += bench.time_to_interactive_results(figure_id)
     page, figure = bench.open_figure(TAXONOMY)
-    results += _summary(f"{TAXONOMY}: arrow key to next method marked", page.evaluate(TAXONOMY_EVENTS, [figure, 40]), 33)
+    results += summary(f"{TAXONOMY}: arrow key to next method marked", page.evaluate(TAXONOMY_EVENTS, [figure, 40]))
     page.close()
     page, figure = bench.open_figure(PROGRESS)
-    results += _summary(f"{PROGRESS}: 5-way / 20-way switch to redrawn", page.evaluate(PROGRESS_EVENTS, [figure, 10]), 33)
+    results += summary(f"{PROGRESS}: 5-way / 20-way switch to redrawn", page.evaluate(change_events("svg"), [figure, "input[type=radio]", 10]))
     page.close()
     return results

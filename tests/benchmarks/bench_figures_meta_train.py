@@ -73,13 +73,11 @@ def _worker_timings(page, mount, method: str, count: int) -> dict[str, list[floa
 
 @measurement("meta-train")
 def meta_train(bench: Bench) -> list[Result]:
-    try:
-        bench.page_of(FIGURE)
-    except LookupError:
+    if not bench.has(FIGURE):
         return []  # a build without this figure (the reference build of an older commit)
     results = bench.time_to_interactive_results(FIGURE)
     page, mount = bench.open_figure(FIGURE)
-    page.evaluate(f"m => {TEST_HOOK}.ready()", mount)
+    page.evaluate(f"m => {TEST_HOOK}.idle()", mount)
     params = json.loads(page.locator(f"#fig-{FIGURE}").get_attribute("data-params"))
     models = Path(bench.site) / "models"
     replay = _reference()

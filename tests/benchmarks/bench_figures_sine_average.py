@@ -13,26 +13,25 @@ from __future__ import annotations
 from bench_figures import Bench, Result, check, measurement
 
 FIGURE = "sine-average"
-TEST_HOOK = "f.closest('figure').querySelector('.figure-mount').figureTest"
 
 # ms from each button press to the figure redrawn, for every doubling from 8 to 1,024 tasks and
 # the return to 8, `rounds` times; a layout read forces the SVG's update into the measured time.
-PRESSES = f"""async ([f, rounds]) => {{
+PRESSES = """async ([f, rounds]) => {
   const [more, restart] = f.querySelectorAll('button');
-  const times = {{}};
-  const timed = async (name, button) => {{
+  const times = {};
+  const timed = async (name, button) => {
     const t = performance.now();
     button.click();
-    await {TEST_HOOK}.idle();
+    await f.figureTest.idle();
     f.querySelector('svg').getBoundingClientRect();
     (times[name] ??= []).push(performance.now() - t);
-  }};
-  for (let r = 0; r < rounds; r++) {{
-    while (!more.disabled) await timed(`sample more (to ${{2 * {TEST_HOOK}.inspect().count}} tasks)`, more);
+  };
+  for (let r = 0; r < rounds; r++) {
+    while (!more.disabled) await timed(`sample more (to ${2 * f.figureTest.inspect().count} tasks)`, more);
     await timed('start over', restart);
-  }}
+  }
   return times;
-}}"""
+}"""
 
 
 @measurement("sine-average")
