@@ -71,10 +71,10 @@ class StaticSite:
     def respond(self, req: http.server.BaseHTTPRequestHandler, head: bool = False) -> None:
         """Answer a GET or HEAD for a file of the site (redirects, 403 and 404 included)."""
         path = unquote(urlsplit(req.path).path)
+        if path + "/" in self.base_paths:
+            return redirect(req, path + "/")
         rel = self.relative(path)
         if rel is None:
-            if path + "/" in self.base_paths:
-                return redirect(req, path + "/")
             return send(req, 404, "text/plain; charset=utf-8", b"Not found\n", head=head)
         root = self.root.resolve()
         target = (root / rel).resolve()

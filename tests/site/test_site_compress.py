@@ -141,3 +141,10 @@ def test_a_new_level_compresses_anew(tmp_path, monkeypatch):
     again.write_beside(site)
     assert again.encoded == 1  # the gzip copy; brotli's level did not change
     assert (site / "page.html.gz").read_bytes() == gzip.compress((site / "page.html").read_bytes(), 9, mtime=0)
+
+
+def test_a_base_path_without_its_slash_redirects(built_site):
+    """Served at "/" and "/maml/", "/maml" is the sub-path's root, not a file "maml" at "/"."""
+    with serving(StaticSite(built_site, ("/", "/maml/"))) as url:
+        with urllib.request.urlopen(f"{url}/maml", timeout=10) as response:
+            assert response.url == f"{url}/maml/" and response.status == 200
