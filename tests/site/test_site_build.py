@@ -1,21 +1,17 @@
 """Whole builds of the fixture article: pages, links, head, assets, atomicity, reproducibility."""
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
 import pytest
 
 from sitegen.errors import BuildError
+from site_checks import tree_digest
 from sitegen.site import Caches, build
 
 HREF = re.compile(r'(?:href|src)="([^"]+)"')
 
-
-def tree_digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_every_page_exists(built_site):

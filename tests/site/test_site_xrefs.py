@@ -5,22 +5,18 @@ gamma refers to them.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
 import pytest
 
 from sitegen.errors import BuildError
+from site_checks import tree_digest
 from sitegen.site import build
 
 GAMMA_TEXT = "Plain text, no maths"  # gamma.md's only paragraph, on line 8
 ALPHA_TITLE = "Alpha: every feature"
 
-
-def tree_digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def add_to_gamma(project, text: str) -> None:
