@@ -24,7 +24,7 @@ from typing import Any
 
 from . import yamlfile
 from .errors import BuildError
-from .figures import FigureRegistry, FigureSpec
+from .syntax.figures import FigureRegistry, FigureSpec
 from .project import Project
 
 SCRIPT = Path(__file__).with_name("figure_params.mjs")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BuildError
-from .manifest import Manifest, ManifestError
+from .syntax.manifest import Manifest, ManifestError
 
 EXPORT_HINT = ("run `article export` so that the files and manifest.json agree again "
                "(or restore the committed files from git)")

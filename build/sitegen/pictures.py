@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .errors import BuildError
 from .esimports import ModuleFiles
-from .figures import FigureRegistry, FigureSpec
+from .syntax.figures import FigureRegistry, FigureSpec
 from .project import Project
 
 SCRIPT = Path(__file__).with_name("pictures.mjs")

@@ -25,28 +25,29 @@ from markupsafe import Markup
 
 from . import assets
 from .chapters import Chapter, load_chapter
-from .citations import Bibliography, bibliography_html, load_bibliography
 from .compress import Precompressor
-from .claims import checked_claims
 from .config import Article, load_article
 from .context import PageContext, SiteInputs
-from .esbuild import Bundler
 from .errors import BuildError
+from .esbuild import Bundler
 from .figure_params import check_figure_params
-from .figures import figure_open_html, load_registry
 from .integrity import check_model_files
-from .links import check_links
-from .listings import Listing, source_page_html
-from .manifest import Manifest
-from .markdown import create_parser, parse, render
-from .maths import KatexRenderer
 from .pages import CSP, Page, bibtex, date_text, navigation, root_for
 from .pictures import PictureCache, figures_named_in
 from .project import Project
 from .social import FILE as SOCIAL_IMAGE, SIZE as SOCIAL_SIZE, write_social_image
+from .syntax import create_parser, parse, render
+from .syntax.citations import Bibliography, bibliography_html, load_bibliography
+from .syntax.claims import checked_claims
+from .syntax.figures import figure_open_html, load_registry
+from .syntax.headings import toc_html
+from .syntax.links import check_links
+from .syntax.listings import Listing, source_page_html
+from .syntax.manifest import Manifest
+from .syntax.maths import KatexRenderer
+from .syntax.xrefs import link_chapters
 from .templating import render_template as _render_template
 from .wordcount import prose_words
-from .xrefs import link_chapters
 
 # The figure the index page opens with, when figures.yaml registers it.
 HERO_FIGURE = "hero"
@@ -161,13 +162,14 @@ def build(project: Project, out: Path, caches: Caches | None = None,
         caches.katex.render_pending()
         used = sorted({fid for p in parsed for fid in p.env["page"].figures} | set(hero))
         inputs.figure_pictures.update(caches.pictures.pictures(inputs.figures, used))
-        pages = _render_pages(caches, article, parsed, inputs)
+        titles = _chapter_titles(parsed)
+        pages = _render_pages(caches, article, parsed, titles, inputs)
         tmp = out.with_name(f"{out.name}.tmp-{uuid.uuid4().hex[:8]}")
         try:
             tmp.mkdir(parents=True)
             caches.bundler.finish(tmp)
             social = write_social_image(project, inputs.figure_pictures.get(HERO_FIGURE), tmp)
-            _write_site(caches, project, article, pages, parsed, tmp, social)
+            _write_site(caches, project, article, pages, parsed, titles, tmp, social)
             caches.compressor.write_beside(tmp)  # .br and .gz copies, for hosts that send them
             _swap(tmp, out)
         except BaseException:
@@ -197,10 +199,14 @@ def _stylesheets(body: str) -> list[str]:
     return sheets
 
 
-def _render_pages(caches: Caches, article: Article, parsed: list[_Parsed],
+def _chapter_titles(parsed: list[_Parsed]) -> dict[str, tuple[str, str, bool]]:
+    """Each chapter's title, description and draft flag, by slug: what navigation() lists."""
+    return {p.chapter.slug: (p.chapter.title, p.chapter.description, p.chapter.in_preparation)
+            for p in parsed}
+
+
+def _render_pages(caches: Caches, article: Article, parsed: list[_Parsed], titles,
                   inputs: SiteInputs) -> list[Page]:
-    titles = {p.chapter.slug: (p.chapter.title, p.chapter.description, p.chapter.in_preparation)
-              for p in parsed}
     pages = []
     for index, item in enumerate(parsed):
         chapter, ctx = item.chapter, item.env["page"]
@@ -209,7 +215,7 @@ def _render_pages(caches: Caches, article: Article, parsed: list[_Parsed],
         page = Page(kind="chapter", path=f"{chapter.slug}/index.html", title=chapter.title,
                     full_title=f"{chapter.title} · {article.title}",
                     description=chapter.description, root="../", body=body,
-                    toc=_toc_html(ctx), bibliography=bibliography_html(ctx.citations,
+                    toc=toc_html(ctx.toc), bibliography=bibliography_html(ctx.citations,
                                                                        inputs.bibliography),
                     number=index + 1, in_preparation=chapter.in_preparation,
                     prev=nav[index - 1] if index > 0 else None,
@@ -244,30 +250,11 @@ def _hero_alt(article: Article) -> str:
     return f"{article.title}: {article.hero_caption.split('. ')[0]}" if article.hero_caption else article.title
 
 
-def _toc_html(ctx: PageContext) -> str:
-    """Nested <ol> of the page's h2/h3 headings."""
-    if not ctx.toc:
-        return ""
-    parts, open_sub = ["<ol>"], False
-    for i, entry in enumerate(ctx.toc):
-        link = f'<a href="#{entry.id}">{entry.html}</a>'
-        if entry.level == 3 and not open_sub and i > 0:
-            parts[-1] = parts[-1].removesuffix("</li>") + "<ol>"
-            open_sub = True
-        elif entry.level == 2 and open_sub:
-            parts.append("</ol></li>")
-            open_sub = False
-        parts.append(f"<li>{link}</li>")
-    if open_sub:
-        parts.append("</ol></li>")
-    parts.append("</ol>")
-    return "\n".join(parts)
-
-
-def _context(caches: Caches, article: Article, page: Page, titles, has_js: bool, social: bool) -> dict:
-    # Bodies, TOC and bibliography are HTML we generated (Markdown allows raw HTML by design).
-    for name in ("body", "toc", "bibliography"):
-        setattr(page, name, Markup(getattr(page, name)))
+def _context(article: Article, page: Page, titles, has_js: bool, social: bool) -> dict:
+    # Bodies, TOC and bibliography are HTML we generated (Markdown allows raw HTML by design):
+    # the template gets a copy marked safe; the page itself stays plain text for word counts.
+    page = dataclasses.replace(page, body=Markup(page.body), toc=Markup(page.toc),
+                               bibliography=Markup(page.bibliography))
     return {"article": _ArticleView(article), "page": page, "csp": Markup(CSP),
             "bibtex": bibtex(article),
             "chapters": navigation(article, titles, page.root,
@@ -289,15 +276,13 @@ class _ArticleView:
 
 
 def _write_site(caches: Caches, project: Project, article: Article, pages: list[Page],
-                parsed: list[_Parsed], out: Path, social: bool = False) -> None:
-    titles = {p.chapter.slug: (p.chapter.title, p.chapter.description, p.chapter.in_preparation)
-              for p in parsed}
+                parsed: list[_Parsed], titles, out: Path, social: bool = False) -> None:
     has_js = caches.bundler.has("js/main.js")
     jinja = caches.jinja
     for page in pages:
         template = {"chapter": "chapter.html", "index": "index.html", "404": "404.html"}[page.kind]
         _write(out, page.path, _render_template(jinja, template,
-                                                _context(caches, article, page, titles, has_js, social)))
+                                                _context(article, page, titles, has_js, social)))
     listings: dict[str, Listing] = {}
     for item in parsed:
         for listing in item.env["page"].listings:
@@ -310,7 +295,7 @@ def _write_site(caches: Caches, project: Project, article: Article, pages: list[
                     root=root, body=source_page_html(project.root, rel, caches.highlight),
                     stylesheets=["assets/site.css"])
         _write(out, path, _render_template(jinja, "source.html",
-                                           _context(caches, article, page, titles, has_js, social)))
+                                           _context(article, page, titles, has_js, social)))
     sitemap_paths = [p.url_path or ("" if article.url else "./")
                      for p in pages if p.kind in ("index", "chapter")]
     _write(out, "sitemap.xml", _render_template(jinja, "sitemap.xml", {

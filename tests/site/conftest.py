@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from sitegen.context import PageContext, SiteInputs
-from sitegen.figures import load_registry
-from sitegen.manifest import Manifest
-from sitegen.markdown import create_parser, parse, render
-from sitegen.maths import KatexRenderer
+from sitegen.syntax.figures import load_registry
+from sitegen.syntax.manifest import Manifest
+from sitegen.syntax import create_parser, parse, render
+from sitegen.syntax.maths import KatexRenderer
 from sitegen.project import Project
 from sitegen.site import TEMPLATE_IDS, Caches
-from sitegen.citations import load_bibliography
+from sitegen.syntax.citations import load_bibliography
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CONTENT = FIXTURES / "content"

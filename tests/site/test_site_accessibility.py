@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from sitegen.listings import source_page_html
+from sitegen.syntax.listings import source_page_html
 from sitegen.project import REPO_ROOT
 
 REGION = re.compile(r'<(pre|span) tabindex="0" role="region" aria-label="([^"]*)"')

@@ -16,7 +16,7 @@ import pytest
 
 from sitegen.errors import BuildError
 from sitegen.figure_params import check_figure_params
-from sitegen.figures import load_registry
+from sitegen.syntax.figures import load_registry
 from sitegen.project import Project
 from sitegen.site import Caches, build
 from site_checks import edit, fails_and_keeps_site

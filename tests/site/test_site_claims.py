@@ -6,23 +6,22 @@ line; and every claim of the real chapters holds for the committed models.
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from sitegen import site as site_module
-from sitegen.citations import load_bibliography
-from sitegen.claims import ClaimSyntaxError, checked_claims, evaluate, parse_condition
+from sitegen.syntax.citations import load_bibliography
+from sitegen.syntax.claims import ClaimSyntaxError, checked_claims, evaluate, parse_condition
 from sitegen.cli import main
 from sitegen.config import load_article
 from sitegen.context import PageContext, SiteInputs
 from sitegen.chapters import load_chapter
 from sitegen.errors import BuildError
-from sitegen.figures import load_registry
-from sitegen.manifest import Manifest
-from sitegen.markdown import create_parser, parse
-from sitegen.maths import KatexRenderer
+from sitegen.syntax.figures import load_registry
+from sitegen.syntax.manifest import Manifest
+from sitegen.syntax import create_parser, parse
+from sitegen.syntax.maths import KatexRenderer
 from sitegen.project import Project
 from sitegen.serve import DevServer
 from sitegen.site import TEMPLATE_IDS, BuildResult, build

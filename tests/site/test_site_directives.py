@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from sitegen.errors import BuildError
-from sitegen.figures import load_registry
-from sitegen.listings import extract
-from sitegen.manifest import Manifest, ManifestError, results_table
+from sitegen.syntax.figures import load_registry
+from sitegen.syntax.listings import extract
+from sitegen.syntax.manifest import Manifest, ManifestError, results_table
 from sitegen.project import REPO_ROOT
 
 MODELS = Path(__file__).parent / "fixtures" / "models"  # as in conftest.py

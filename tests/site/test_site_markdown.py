@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sitegen.errors import BuildError
-from sitegen.headings import slugify
+from sitegen.syntax.headings import slugify
 
 
 def test_slugify():
@@ -56,7 +56,7 @@ def test_citations_numbered_by_first_use(md):
 
 
 def test_bibliography_entry_is_formatted(md):
-    from sitegen.citations import bibliography_html
+    from sitegen.syntax.citations import bibliography_html
     _, ctx = md("[@rajeswaran2019]\n")
     html = bibliography_html(ctx.citations, md.inputs.bibliography)
     assert '<section class="bibliography"' in html

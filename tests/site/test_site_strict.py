@@ -19,7 +19,7 @@ import pytest
 
 from sitegen.errors import BuildError
 from sitegen.integrity import DigestCache, check_model_files, listed_files
-from sitegen.manifest import Manifest
+from sitegen.syntax.manifest import Manifest
 from sitegen.project import Project
 from sitegen.templating import render_template
 from site_checks import edit, fails_and_keeps_site

@@ -6,7 +6,6 @@ gamma refers to them.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 

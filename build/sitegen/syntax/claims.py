@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
-from .context import iter_tokens, page
+from ..context import iter_tokens, page
 from .manifest import VALUE as MANIFEST_VALUE, Manifest, ManifestError
 
 MARKER = re.compile(r"\{\{\s*claim:(.*?)\}\}", re.S)

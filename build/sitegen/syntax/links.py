@@ -19,10 +19,9 @@ from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 
-from .esbuild import BUNDLED
-from .chapters import Chapter
-from .context import PageContext, page
-from .errors import BuildError
+from ..esbuild import BUNDLED
+from ..chapters import Chapter
+from ..context import PageContext, page
 
 # Files the build writes at the site root besides the pages.
 GENERATED = {"404.html", "sitemap.xml", "robots.txt"}

@@ -6,7 +6,7 @@ import unicodedata
 
 from markdown_it import MarkdownIt
 
-from .context import TocEntry, page
+from ..context import TocEntry, page
 
 TOC_LEVELS = (2, 3)
 
@@ -43,3 +43,23 @@ def _heading_ids(state) -> None:
 
 def headings_plugin(md: MarkdownIt) -> None:
     md.core.ruler.push("heading_ids", _heading_ids)
+
+
+def toc_html(toc: list[TocEntry]) -> str:
+    """Nested <ol> of the page's h2/h3 headings."""
+    if not toc:
+        return ""
+    parts, open_sub = ["<ol>"], False
+    for i, entry in enumerate(toc):
+        link = f'<a href="#{entry.id}">{entry.html}</a>'
+        if entry.level == 3 and not open_sub and i > 0:
+            parts[-1] = parts[-1].removesuffix("</li>") + "<ol>"
+            open_sub = True
+        elif entry.level == 2 and open_sub:
+            parts.append("</ol></li>")
+            open_sub = False
+        parts.append(f"<li>{link}</li>")
+    if open_sub:
+        parts.append("</ol></li>")
+    parts.append("</ol>")
+    return "\n".join(parts)

@@ -12,7 +12,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from mdit_py_plugins.dollarmath.index import math_inline_dollar
 
-from .context import iter_tokens, page
+from ..context import iter_tokens, page
 from .maths import MathUse
 
 CLOSE = re.compile(r"\$\$\s*(?:\{#eq:([A-Za-z0-9_.:-]+)\})?\s*$")

@@ -21,7 +21,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from .context import page
+from ..context import page
 
 CSS_CLASS = "highlight"
 _PRE = re.compile(r"<pre(?=[\s>])")

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
-from .context import PageContext, iter_tokens, page
-from .errors import BuildError
+from ..context import PageContext, iter_tokens, page
+from ..errors import BuildError
 
 if TYPE_CHECKING:
     from .chapters import Chapter

@@ -17,9 +17,9 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from mdit_py_plugins.container import container_plugin
 
-from . import yamlfile
-from .context import iter_tokens, page, unwrap_single_paragraph
-from .errors import BuildError
+from .. import yamlfile
+from ..context import iter_tokens, page, unwrap_single_paragraph
+from ..errors import BuildError
 from .manifest import Manifest, ManifestError
 
 ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")

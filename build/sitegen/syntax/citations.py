@@ -14,9 +14,9 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
-from .context import iter_tokens, page
-from .errors import BuildError
-from .textfiles import read_utf8
+from ..context import iter_tokens, page
+from ..errors import BuildError
+from ..textfiles import read_utf8
 
 KEY = r"[A-Za-z0-9_][A-Za-z0-9_:.+-]*"
 CITE = re.compile(r"\[\s*@(" + KEY + r")((?:\s*;\s*@" + KEY + r")*)\s*\]")

@@ -14,7 +14,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from mdit_py_plugins.container import container_plugin
 
-from .context import iter_tokens, page, unwrap_single_paragraph
+from ..context import iter_tokens, page, unwrap_single_paragraph
 from .highlight import highlight_code, scroll_region, unique_label
 
 HINT = "write `::: listing trainers/<file>.py <function or Class or Class.method>`"

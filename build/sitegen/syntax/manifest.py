@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.container import container_plugin
 
-from .context import iter_tokens, page
+from ..context import iter_tokens, page
 
 VALUE = re.compile(r"\{\{\s*manifest:([A-Za-z0-9_.\-]+)(?::([^}]*))?\s*\}\}")
 EXPORT_HINT = "run `article export` (trainers) to write static/models/manifest.json"
