@@ -17,8 +17,8 @@ from .errors import BuildError
 
 if TYPE_CHECKING:
     from .citations import Bibliography
-    from .figures import FigureRegistry
-    from .manifest import Manifest
+    from .syntax.figures import FigureRegistry
+    from .syntax.manifest import Manifest
     from .maths import KatexRenderer
     from .project import Project
 
