@@ -16,10 +16,10 @@ from markdown_it.token import Token
 from .errors import BuildError
 
 if TYPE_CHECKING:
-    from .citations import Bibliography
+    from .syntax.citations import Bibliography
     from .syntax.figures import FigureRegistry
     from .syntax.manifest import Manifest
-    from .maths import KatexRenderer
+    from .syntax.maths import KatexRenderer
     from .project import Project
 
 
