@@ -22,7 +22,7 @@ from ..context import PageContext, iter_tokens, page
 from ..errors import BuildError
 
 if TYPE_CHECKING:
-    from .chapters import Chapter
+    from ..chapters import Chapter
 
 LABEL = r"[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*"
 CHAPTER = r"[a-z0-9][a-z0-9-]*"  # a chapter slug, as in article.yaml
