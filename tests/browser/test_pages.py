@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from .conftest import page_url_path
-from .figure_harness import scroll_to
+from .figure_harness import bring_into_view_until_ready
 
 pytestmark = pytest.mark.browser
 
@@ -32,12 +32,10 @@ def _slug(url: str) -> str:
 
 
 def _settle_figures(page) -> None:
-    """Bring every figure into view in turn, then wait until none is still loading."""
+    """Bring every figure into view in turn until it has mounted: a figure scrolled past at once
+    may never be seen by the lazy loader, as the figures above it grow while they mount."""
     for figure in page.locator("figure[data-module]").all():
-        scroll_to(figure)
-    page.wait_for_function(
-        "() => !document.querySelector('figure[data-module]:not([data-state=ready]):not([data-state=failed])')"
-    )
+        bring_into_view_until_ready(page, figure, f"#{figure.get_attribute('id')}")
 
 
 @pytest.mark.parametrize("sub_path", [True, False], ids=["sub-path", "root"])
