@@ -6,18 +6,14 @@
 // equal to its user units per CSS px, for the static pictures and the live figures alike, through
 // resizes and SVGs that figures add later.
 
-/** User units per CSS px of an outermost <svg> with a viewBox, or null before it has a width. */
-function unitsPerPixel(svg) {
+/** Set --fig-unit, the user units per CSS px, of an outermost <svg> `width` px wide. */
+function update(svg, width) {
   const viewBoxWidth = svg.viewBox?.baseVal?.width;
-  const width = svg.getBoundingClientRect().width;
-  if (!viewBoxWidth || !width) return null;
-  return viewBoxWidth / width;
+  if (viewBoxWidth && width) svg.style.setProperty("--fig-unit", (viewBoxWidth / width).toFixed(4));
 }
 
-function update(svg) {
-  const unit = unitsPerPixel(svg);
-  if (unit !== null) svg.style.setProperty("--fig-unit", unit.toFixed(4));
-}
+/** The width a ResizeObserver entry reports, in CSS px (border box where the browser has it). */
+const entryWidth = (entry) => entry.borderBoxSize?.[0]?.inlineSize ?? entry.contentRect.width;
 
 /** The SVGs of `root` that are not nested in another SVG (nested ones inherit the unit). */
 function outermostSvgs(root) {
@@ -28,12 +24,16 @@ function outermostSvgs(root) {
 export function setupFigureText(root = document) {
   if (!("ResizeObserver" in window)) return;
   const watched = new WeakSet();
-  const resizes = new ResizeObserver((entries) => entries.forEach((entry) => update(entry.target)));
+  // The observer reports each SVG's width once after it is first laid out, then on every
+  // resize: reading widths from its entries never forces a layout (measuring each SVG with
+  // getBoundingClientRect did, once per SVG, and cost a phone hundreds of milliseconds).
+  const resizes = new ResizeObserver((entries) => {
+    for (const entry of entries) update(entry.target, entryWidth(entry));
+  });
   const watch = (scope) => {
     for (const svg of outermostSvgs(scope)) {
       if (watched.has(svg)) continue;
       watched.add(svg);
-      update(svg);
       resizes.observe(svg);
     }
   };
