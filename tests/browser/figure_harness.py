@@ -66,6 +66,14 @@ def bring_into_view_until_ready(page, figure, selector: str, timeout_s: float = 
     assert figure.get_attribute("data-state") == "ready", f"{selector} failed to mount"
 
 
+def mount_every_figure(page) -> None:
+    """Bring every figure of the open page into view in turn until it has mounted: a figure
+    scrolled past at once may never be seen by the lazy loader, as the figures above it grow
+    while they mount. Fails at the first figure that does not mount."""
+    for figure in page.locator("figure[data-module]").all():
+        bring_into_view_until_ready(page, figure, f"#{figure.get_attribute('id')}")
+
+
 def show_figure(page, figure_id: str, *, settle: bool = True, settle_ms: int = 30_000):
     """Bring figure `figure_id` of the open page into view until mounted, check its static picture
     gave way to the live figure, and (with `settle`) wait up to `settle_ms` until it is idle.

@@ -16,16 +16,13 @@ from pathlib import Path
 import pytest
 
 from .conftest import page_url_path
-from .figure_harness import scroll_to
+from .figure_harness import mount_every_figure
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
-
-SETTLE_FIGURES = """() => !document.querySelector(
-    'figure[data-module]:not([data-state=ready]):not([data-state=failed])')"""
 
 # Runs in the page; returns only the violations, reduced to what the message needs.
 RUN_AXE = """async (tags) => {
@@ -76,14 +73,10 @@ def format_violations(found: list[tuple[str, str, dict]], per_rule: int = 8) -> 
     return "\n".join(out)
 
 
-def _settle_figures(page, path: str) -> None:
-    """Bring every figure into view so it loads, wait until none is loading; all must be ready."""
-    for figure in page.locator("figure[data-module]").all():
-        scroll_to(figure)
-    page.wait_for_function(SETTLE_FIGURES, timeout=60_000)
-    failed = page.locator("figure[data-state=failed]")
-    assert failed.count() == 0, (f"{path}: a figure failed to mount, so axe would check its "
-                                 f"fallback instead: {failed.first.inner_text()[:200]}")
+def _settle_figures(page) -> None:
+    """Mount every figure (axe must check the live figures, controls included), then go back
+    to the top of the page."""
+    mount_every_figure(page)
     page.evaluate("() => window.scrollTo(0, 0)")
 
 
@@ -97,7 +90,7 @@ def test_no_axe_violations_on_any_page(new_page, server, html_pages, scheme):
     found = []
     for path in html_pages:
         page.goto(server.url(page_url_path(path)))
-        _settle_figures(page, path)
+        _settle_figures(page)
         page.add_script_tag(path=str(AXE))
         for violation in page.evaluate(RUN_AXE, TAGS):
             found.append((path, scheme, violation))

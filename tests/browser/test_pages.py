@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from .conftest import page_url_path
-from .figure_harness import bring_into_view_until_ready
+from .figure_harness import mount_every_figure
 
 pytestmark = pytest.mark.browser
 
@@ -29,13 +29,6 @@ def _chapters() -> list[str]:
 def _slug(url: str) -> str:
     """The chapter slug of a chapter page URL such as http://host/maml/intro/ ."""
     return url.rstrip("/").rsplit("/", 1)[-1]
-
-
-def _settle_figures(page) -> None:
-    """Bring every figure into view in turn until it has mounted: a figure scrolled past at once
-    may never be seen by the lazy loader, as the figures above it grow while they mount."""
-    for figure in page.locator("figure[data-module]").all():
-        bring_into_view_until_ready(page, figure, f"#{figure.get_attribute('id')}")
 
 
 @pytest.mark.parametrize("sub_path", [True, False], ids=["sub-path", "root"])
@@ -59,7 +52,7 @@ def test_every_page_loads_cleanly(page, server, html_pages, sub_path):
             assert ":" not in ref.split("/")[0] and not ref.startswith("/"), f"{path} loads {ref}"
         for ref in page.evaluate(LINKS_JS):
             assert not ref.startswith("/"), f"{path} links to the server root: {ref}"
-        _settle_figures(page)
+        mount_every_figure(page)
         failed = page.locator("figure[data-state=failed]")
         assert failed.count() == 0, f"{path}: figure failed: {failed.first.inner_text()[:200]}"
         assert page.evaluate("document.documentElement.dataset.root"), f"{path}: no data-root"
