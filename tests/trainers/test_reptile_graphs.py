@@ -20,31 +20,13 @@ from torch.autograd.functional import hessian, jacobian
 from trainers import toys
 from trainers.graphs import catalogue, line
 
+from line_reference import loss, reptile_task, unrolled
+
 MODELS = Path(__file__).resolve().parents[2] / "static" / "models"
 GRAPH = "line_reptile_interpolation"
 STEPS = line.REPTILE_STEPS
 # (theta, alpha, epsilon): the figure's default, far corners, a large step and a small rate.
 CASES = [((0.15, 0.85), 0.8, 0.5), ((0.9, 0.1), 1.2, 1.0), ((0.05, 0.05), 0.1, 0.05), ((0.6, 0.9), 1.5, 0.3)]
-
-
-def _task(dtype: torch.dtype = torch.float64) -> dict[str, torch.Tensor]:
-    """The figure's task: the one task (0.5, 0.05) of the `reptile` data set, vectors of N points."""
-    samples = toys.LINE_DATASETS["reptile"].samples()
-    return {name: values[0].to(dtype) for name, values in samples.items()}
-
-
-def _loss(theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """1/(2N) sum (softplus(a x + b) - y)^2, written out again (not toys.line_loss)."""
-    return 0.5 * ((torch.nn.functional.softplus(theta[0] * x + theta[1]) - y) ** 2).mean()
-
-
-def _phi(theta: torch.Tensor, data: dict, alpha: float, steps: int) -> torch.Tensor:
-    """phi_k by plain autograd with create_graph, so that it can be differentiated again."""
-    phi = theta
-    for _ in range(steps):
-        (g,) = torch.autograd.grad(_loss(phi, data["x_train"], data["y_train"]), phi, create_graph=True)
-        phi = phi - alpha * g
-    return phi
 
 
 def _inputs(theta, alpha: float, epsilon: float, data: dict, dtype=torch.float64) -> dict[str, torch.Tensor]:
@@ -55,12 +37,12 @@ def _inputs(theta, alpha: float, epsilon: float, data: dict, dtype=torch.float64
 
 def _reference(theta: torch.Tensor, alpha: float, epsilon: float, data: dict) -> dict[str, torch.Tensor]:
     """Every output of the graph from its definition, one k at a time."""
-    test = lambda t: _loss(t, data["x_test"], data["y_test"])  # noqa: E731
+    test = lambda t: loss(t, data["x_test"], data["y_test"])  # noqa: E731
     with torch.enable_grad():
-        path = torch.stack([_phi(theta.clone().requires_grad_(), data, alpha, k).detach() for k in range(STEPS + 1)])
+        path = torch.stack([unrolled(theta.clone().requires_grad_(), data, alpha, k).detach() for k in range(STEPS + 1)])
     rows: dict[str, list[torch.Tensor]] = {}
     for k in range(1, STEPS + 1):
-        exact = jacobian(lambda t: test(_phi(t, data, alpha, k)), theta, create_graph=True)
+        exact = jacobian(lambda t: test(unrolled(t, data, alpha, k)), theta, create_graph=True)
         first_order = jacobian(test, path[k])
         update = epsilon * (path[k] - theta)
         length = torch.linalg.vector_norm(update)
@@ -88,7 +70,7 @@ def _session(name: str) -> ort.InferenceSession:
 
 @pytest.mark.parametrize("theta, alpha, epsilon", CASES)
 def test_reptile_interpolation_matches_autograd(theta, alpha, epsilon):
-    data = _task()
+    data = reptile_task()
     inputs = _inputs(theta, alpha, epsilon, data)
     out = line.line_reptile_interpolation(inputs)
     want = _reference(inputs["theta"], alpha, epsilon, data)
@@ -106,20 +88,20 @@ def test_reptile_interpolation_matches_autograd(theta, alpha, epsilon):
 
 def test_one_inner_step_is_a_gradient_step_on_the_task_loss():
     """k = 1: theta + epsilon (phi_1 - theta) = theta - epsilon alpha grad L(theta), joint training."""
-    data = _task()
+    data = reptile_task()
     theta, alpha, epsilon = (0.3, 0.7), 0.8, 0.4
     inputs = _inputs(theta, alpha, epsilon, data)
     out = line.line_reptile_interpolation(inputs)
-    gradient = jacobian(lambda t: _loss(t, data["x_train"], data["y_train"]), inputs["theta"])
+    gradient = jacobian(lambda t: loss(t, data["x_train"], data["y_train"]), inputs["theta"])
     torch.testing.assert_close(out["theta_next"][0], inputs["theta"] - epsilon * alpha * gradient)
 
 
 def test_two_step_update_follows_its_taylor_expansion():
     """(theta - phi_2) / alpha = 2 g - alpha H g + O(alpha^2), g and H at theta (the chapter's
     expansion, with the same points in both steps): the remainder shrinks like alpha^2."""
-    data = _task()
+    data = reptile_task()
     theta = torch.tensor([0.2, 0.8], dtype=torch.float64)
-    train = lambda t: _loss(t, data["x_train"], data["y_train"])  # noqa: E731
+    train = lambda t: loss(t, data["x_train"], data["y_train"])  # noqa: E731
     g, h = jacobian(train, theta), hessian(train, theta)
     remainders = []
     for alpha in (0.04, 0.02, 0.01):
@@ -133,7 +115,7 @@ def test_two_step_update_follows_its_taylor_expansion():
 def test_finite_at_the_task_minimum():
     """At (a*, b*) every gradient vanishes; the cosines must be numbers, not NaN."""
     a, b = toys.LINE_DATASETS["reptile"].tasks[0]
-    out = line.line_reptile_interpolation(_inputs((a, b), 0.5, 0.5, _task(torch.float32), torch.float32))
+    out = line.line_reptile_interpolation(_inputs((a, b), 0.5, 0.5, reptile_task(torch.float32), torch.float32))
     for name, value in out.items():
         assert torch.isfinite(value).all(), name
 
@@ -141,7 +123,7 @@ def test_finite_at_the_task_minimum():
 def test_onnx_matches_torch_on_the_figure_task():
     session = _session(GRAPH)
     spec = catalogue()[GRAPH]
-    data = _task(torch.float32)
+    data = reptile_task(torch.float32)
     gen = torch.Generator().manual_seed(11)
     for _ in range(6):
         theta = torch.rand(2, generator=gen).tolist()
@@ -156,7 +138,7 @@ def test_onnx_matches_torch_on_the_figure_task():
 
 def test_onnx_agrees_with_line_reptile_step():
     """The same task fed to line_reptile_step (T = 1, train points) gives the same path and update."""
-    data = {k: v.numpy() for k, v in _task(torch.float32).items()}
+    data = {k: v.numpy() for k, v in reptile_task(torch.float32).items()}
     feeds = {"theta": np.asarray([0.25, 0.7], np.float32), "step_size": np.asarray(0.9, np.float32),
              "interpolation_rate": np.asarray(0.6, np.float32)}
     path, theta_next, *_ = _session(GRAPH).run(None, {**feeds, **data})

@@ -18,6 +18,8 @@ from torch.autograd.functional import hessian, jacobian
 from trainers import toys
 from trainers.graphs import catalogue, line, quadratic
 
+from line_reference import loss, reptile_task, unrolled
+
 MODELS = Path(__file__).resolve().parents[2] / "static" / "models"
 STEPS = line.JACOBIAN_STEPS
 
@@ -29,46 +31,26 @@ def _session(name: str) -> ort.InferenceSession:
 # --- The Jacobian product ---------------------------------------------------------------------
 
 
-def _reptile_task(dtype: torch.dtype = torch.float64) -> dict[str, torch.Tensor]:
-    """The figure's task: the one task of the `reptile` data set, as vectors of N points."""
-    samples = toys.LINE_DATASETS["reptile"].samples()
-    return {name: values[0].to(dtype) for name, values in samples.items()}
-
-
-def _loss(theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """1/(2N) sum (softplus(a x + b) - y)^2, written out again (not toys.line_loss)."""
-    return 0.5 * ((torch.nn.functional.softplus(theta[0] * x + theta[1]) - y) ** 2).mean()
-
-
-def _unrolled(theta: torch.Tensor, data: dict, alpha: float, steps: int) -> torch.Tensor:
-    """phi_k by plain autograd with create_graph, so it can be differentiated again."""
-    phi = theta
-    for _ in range(steps):
-        (g,) = torch.autograd.grad(_loss(phi, data["x_train"], data["y_train"]), phi, create_graph=True)
-        phi = phi - alpha * g
-    return phi
-
-
 def _jacobian_inputs(theta, alpha, data) -> dict[str, torch.Tensor]:
     return {"theta": theta, **data, "step_size": torch.tensor(alpha, dtype=theta.dtype)}
 
 
 @pytest.mark.parametrize("theta, alpha", [((0.2, 0.7), 0.8), ((0.9, 0.1), 0.3), ((0.5, 0.5), 1.6)])
 def test_jacobian_product_matches_autograd(theta, alpha):
-    data = _reptile_task()
+    data = reptile_task()
     theta = torch.tensor(theta, dtype=torch.float64)
     out = line.line_jacobian_product(_jacobian_inputs(theta, alpha, data))
     identity = torch.eye(2, dtype=torch.float64)
-    train = lambda t: _loss(t, data["x_train"], data["y_train"])  # noqa: E731
-    test = lambda t: _loss(t, data["x_test"], data["y_test"])  # noqa: E731
+    train = lambda t: loss(t, data["x_train"], data["y_train"])  # noqa: E731
+    test = lambda t: loss(t, data["x_test"], data["y_test"])  # noqa: E731
     with torch.enable_grad():
-        path = [_unrolled(theta.clone().requires_grad_(), data, alpha, k).detach() for k in range(STEPS + 1)]
+        path = [unrolled(theta.clone().requires_grad_(), data, alpha, k).detach() for k in range(STEPS + 1)]
     torch.testing.assert_close(out["path"], torch.stack(path))
     torch.testing.assert_close(out["test_loss"], torch.stack([test(p) for p in path]))
     for j in range(STEPS):
         torch.testing.assert_close(out["jacobians"][j], identity - alpha * hessian(train, path[j]))
     for k in range(1, STEPS + 1):
-        phi_k = lambda t: _unrolled(t, data, alpha, k)  # noqa: E731
+        phi_k = lambda t: unrolled(t, data, alpha, k)  # noqa: E731
         exact = jacobian(lambda t: test(phi_k(t)), theta, create_graph=True)
         torch.testing.assert_close(out["products"][k - 1], jacobian(phi_k, theta, create_graph=True))
         torch.testing.assert_close(out["meta_gradient"][k - 1], exact)
@@ -83,7 +65,7 @@ def test_jacobian_product_matches_autograd(theta, alpha):
 def test_jacobian_product_onnx_matches_torch():
     session = _session("line_jacobian_product")
     spec = catalogue()["line_jacobian_product"]
-    data = _reptile_task(torch.float32)
+    data = reptile_task(torch.float32)
     gen = torch.Generator().manual_seed(8)
     for _ in range(6):
         theta = torch.rand(2, generator=gen)
