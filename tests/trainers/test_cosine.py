@@ -1,20 +1,17 @@
 """`article cosine`: the cosine between first-order and exact MAML meta-gradients."""
 from __future__ import annotations
 
-import argparse
-import json
 import math
-import shutil
-from pathlib import Path
 
 import pytest
 import torch
 
-from trainers import cosine, manifest as mf
+from trainers import cosine
 from trainers.methods import HyperParams
 from trainers.sinusoid_mlp import init_params
 
-MODELS = Path(__file__).resolve().parents[2] / "static" / "models"
+from measurement_runs import measure_on_a_copy
+
 CONFIG = {"meta_batch": 4, "k_support": 5, "k_query": 6}
 
 
@@ -48,13 +45,7 @@ def test_summary_statistics():
 
 
 def test_command_measures_the_committed_maml_run(tmp_path):
-    for name in (mf.MANIFEST, "maml.params.bin"):
-        shutil.copy(MODELS / name, tmp_path / name)
-    parser = argparse.ArgumentParser()
-    cosine.add_arguments(parser)
-    assert cosine.run(parser.parse_args(["--models", str(tmp_path), "--batches", "6"])) == 0
-    written = json.loads((tmp_path / mf.MEASUREMENTS).read_text())["cosine"]
-    assert mf.load(tmp_path)["measurements"]["cosine"] == written
+    written = measure_on_a_copy(cosine, "cosine", tmp_path, "--batches", "6")
     protocol = written["protocol"]
     assert (protocol["batches"], protocol["tasks"], protocol["support"], protocol["inner_lr"]) == (6, 25, 5, 0.01)
     for when in ("start", "end"):

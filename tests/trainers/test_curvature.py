@@ -1,21 +1,17 @@
 """`article curvature`: extreme eigenvalues of alpha H, against direct computations."""
 from __future__ import annotations
 
-import argparse
-import json
-import shutil
-from pathlib import Path
-
 import torch
 from torch.func import hessian
 
-from trainers import cosine, curvature, manifest as mf
+from trainers import cosine, curvature
 from trainers.inner import task_loss
 from trainers.methods import HyperParams, TaskBatch
 from trainers.methods.maml import maml_meta_gradient
 from trainers.sinusoid_mlp import init_params
 
-MODELS = Path(__file__).resolve().parents[2] / "static" / "models"
+from measurement_runs import measure_on_a_copy
+
 CONFIG = {"meta_batch": 3, "k_support": 5, "k_query": 10}
 
 
@@ -72,13 +68,7 @@ def test_task_vectors_average_to_the_trainers_meta_gradients():
 
 
 def test_command_measures_the_committed_maml_run(tmp_path):
-    for name in (mf.MANIFEST, "maml.params.bin"):
-        shutil.copy(MODELS / name, tmp_path / name)
-    parser = argparse.ArgumentParser()
-    curvature.add_arguments(parser)
-    assert curvature.run(parser.parse_args(["--models", str(tmp_path), "--batches", "2"])) == 0
-    written = json.loads((tmp_path / mf.MEASUREMENTS).read_text())["curvature"]
-    assert mf.load(tmp_path)["measurements"]["curvature"] == written
+    written = measure_on_a_copy(curvature, "curvature", tmp_path, "--batches", "2")
     assert written["protocol"]["tasks"] == 50 and written["protocol"]["inner_lr"] == 0.01
     for when in ("start", "end"):
         r = written[when]
