@@ -17,6 +17,7 @@ import argparse
 import math
 import sys
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -81,6 +82,18 @@ def committed_model(models: Path) -> tuple[Params, dict]:
 
 def measure(models: Path, batches: int, seed: int = BATCH_SEED) -> dict:
     """Cosine statistics at the start and the end of the committed maml run."""
+    return at_start_and_end(models, batches, seed, agreement_over, tasks_per_batch=True, what=(
+        "cosine similarity between the first-order and the exact (second-order) MAML meta-gradient of"
+        " one meta-batch, flattened over all parameters; norm_ratio = |exact| / |first-order|;"
+        " mean, 95% CI (1.96 standard errors), min and max over the batches"
+    ))
+
+
+def at_start_and_end(models: Path, batches: int, seed: int, statistic: Callable[..., dict], *,
+                     what: str, tasks_per_batch: bool) -> dict:
+    """`statistic(params, fixed batches, hyper-parameters)` at the maml run's initialisation and at
+    its committed parameters, with the protocol that says what was measured on what. `tasks` is
+    the meta-batch size when the statistic is per batch, else every task measured."""
     trained, entry = committed_model(models)
     config = entry["config"]
     hp = hyperparams(config)
@@ -90,21 +103,17 @@ def measure(models: Path, batches: int, seed: int = BATCH_SEED) -> dict:
             "model": MODEL,
             "batches": batches,
             "batch_seed": seed,
-            "tasks": config["meta_batch"],
+            "tasks": config["meta_batch"] if tasks_per_batch else batches * config["meta_batch"],
             "support": config["k_support"],
             "query": config["k_query"],
             "inner_steps": hp.inner_steps,
             "inner_lr": hp.inner_lr,
-            "what": (
-                "cosine similarity between the first-order and the exact (second-order) MAML meta-gradient of"
-                " one meta-batch, flattened over all parameters; norm_ratio = |exact| / |first-order|;"
-                " mean, 95% CI (1.96 standard errors), min and max over the batches"
-            ),
+            "what": what,
             "start": f"trainers.sinusoid_mlp.init_params({config['seed']}), where the maml run started",
             "end": f"{entry['params']['file']}, the committed maml parameters ({entry['iterations']} iterations)",
         },
-        "start": agreement_over(init_params(config["seed"]), fixed, hp),
-        "end": agreement_over(trained, fixed, hp),
+        "start": statistic(init_params(config["seed"]), fixed, hp),
+        "end": statistic(trained, fixed, hp),
     }
 
 

@@ -32,13 +32,11 @@ import torch
 from torch.func import grad, jvp, vmap
 
 from trainers import manifest as mf
-from trainers.config import hyperparams
-from trainers.cosine import BATCH_SEED, MODEL, add_batch_arguments, committed_model, fixed_batches, models_folder, summarise
+from trainers.cosine import BATCH_SEED, add_batch_arguments, at_start_and_end, models_folder, summarise
 from trainers.errors import UserError
 from trainers.inner import sgd_step, task_loss
 from trainers.methods import HyperParams, TaskBatch
 from trainers.params import Params
-from trainers.sinusoid_mlp import init_params
 
 # The first 8 of cosine's seeded meta-batches (its BATCH_SEED, so both measurements describe the
 # same tasks): 8 x 25 = 200 tasks, one Lanczos run each per checkpoint.
@@ -160,34 +158,14 @@ def curvature_over(params: Params, batches: list[TaskBatch], hp: HyperParams) ->
 
 def measure(models: Path, batches: int, seed: int = BATCH_SEED) -> dict:
     """The spectra of alpha H at the start and the end of the committed maml run."""
-    trained, entry = committed_model(models)
-    config = entry["config"]
-    hp = hyperparams(config)
-    fixed = fixed_batches(config, batches, seed)
-    return {
-        "protocol": {
-            "model": MODEL,
-            "batches": batches,
-            "batch_seed": seed,
-            "tasks": batches * config["meta_batch"],
-            "support": config["k_support"],
-            "query": config["k_query"],
-            "inner_lr": hp.inner_lr,
-            "inner_steps": hp.inner_steps,
-            "what": (
-                "eigenvalues of alpha H, H the Hessian of a task's support MSE at theta over all 1761 parameters"
-                f" (float64; Lanczos on Hessian-vector products, {LANCZOS_STEPS} steps): lowest and highest per task; task_norm_ratio = |(I - alpha H) g| / |g| and"
-                " rayleigh = g . alpha H g / |g|^2 with g the task's first-order meta-gradient; batch_norm_ratio ="
-                " |mean (I - alpha H_i) g_i| / |mean g_i| per meta-batch; mean, 95% CI (1.96 standard errors), min"
-                " and max; share_below_0 / share_above_1 / share_above_2: fraction of tasks with lowest < 0, highest"
-                " > 1, highest > 2"
-            ),
-            "start": f"trainers.sinusoid_mlp.init_params({config['seed']}), where the maml run started",
-            "end": f"{entry['params']['file']}, the committed maml parameters ({entry['iterations']} iterations)",
-        },
-        "start": curvature_over(init_params(config["seed"]), fixed, hp),
-        "end": curvature_over(trained, fixed, hp),
-    }
+    return at_start_and_end(models, batches, seed, curvature_over, tasks_per_batch=False, what=(
+        "eigenvalues of alpha H, H the Hessian of a task's support MSE at theta over all 1761 parameters"
+        f" (float64; Lanczos on Hessian-vector products, {LANCZOS_STEPS} steps): lowest and highest per task; task_norm_ratio = |(I - alpha H) g| / |g| and"
+        " rayleigh = g . alpha H g / |g|^2 with g the task's first-order meta-gradient; batch_norm_ratio ="
+        " |mean (I - alpha H_i) g_i| / |mean g_i| per meta-batch; mean, 95% CI (1.96 standard errors), min"
+        " and max; share_below_0 / share_above_1 / share_above_2: fraction of tasks with lowest < 0, highest"
+        " > 1, highest > 2"
+    ))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
