@@ -78,13 +78,18 @@ def build_site(out: Path, content: Path | None = None) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
-def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh build of the committed content (or ARTICLE_SITE_DIR, if set)."""
+def site_for_tests(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A fresh build of the committed content in a temporary folder `name`, or the build that
+    ARTICLE_SITE_DIR names (to run many browser tests against one build while working)."""
     given = os.environ.get("ARTICLE_SITE_DIR")
     if given:
         return Path(given)
-    return build_site(tmp_path_factory.mktemp("site") / "_site")
+    return build_site(tmp_path_factory.mktemp(name) / "_site")
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return site_for_tests(tmp_path_factory, "site")
 
 
 @dataclass

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import http.server
-import os
 import shutil
 import sys
 import threading
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from browser.conftest import build_site
+from browser.conftest import site_for_tests
 from sitegen.static_server import LOCAL_HOST, MIME, StaticSite, handler_for, send
 
 from .drivers import Engine, PuppeteerEngine, WebDriverEngine
@@ -66,11 +65,7 @@ ENGINES = {
 
 @pytest.fixture(scope="session")
 def engines_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh build of the committed content (or ARTICLE_SITE_DIR, if set)."""
-    given = os.environ.get("ARTICLE_SITE_DIR")
-    if given:
-        return Path(given)
-    return build_site(tmp_path_factory.mktemp("engines-site") / "_site")
+    return site_for_tests(tmp_path_factory, "engines-site")
 
 
 @pytest.fixture(scope="session")
