@@ -68,24 +68,26 @@ def test_registry_errors_name_the_line(tmp_path):
     assert "modules there: m" in err.value.message
 
 
+def registry_error(folder, text: str) -> BuildError:
+    """The error of a figures.yaml holding `text`, beside an empty module m.js."""
+    file = folder / "figures.yaml"
+    (folder / "m.js").write_text("")
+    file.write_text(text)
+    with pytest.raises(BuildError) as err:
+        load_registry(file, "figures.yaml", folder)
+    return err.value
+
+
 def test_registry_refuses_unknown_settings(tmp_path):
     """An old `fallback:` entry (Python renderers are gone) is named, not silently ignored."""
-    file = tmp_path / "figures.yaml"
-    (tmp_path / "m.js").write_text("")
-    file.write_text("a:\n  module: m\n  fallback: sinusoid_demo\n  alt: x\n")
-    with pytest.raises(BuildError) as err:
-        load_registry(file, "figures.yaml", tmp_path)
-    assert err.value.line == 3 and "`fallback`" in err.value.message
+    error = registry_error(tmp_path, "a:\n  module: m\n  fallback: sinusoid_demo\n  alt: x\n")
+    assert error.line == 3 and "`fallback`" in error.message
 
 
 def test_registry_refuses_params_keys_yaml_reads_as_booleans(tmp_path):
     """`on: true` is {True: True} to YAML: the build names it instead of crashing on sort."""
-    file = tmp_path / "figures.yaml"
-    (tmp_path / "m.js").write_text("")
-    file.write_text("a:\n  module: m\n  params: {maml: {on: true, k: 1}}\n  alt: x\n")
-    with pytest.raises(BuildError) as err:
-        load_registry(file, "figures.yaml", tmp_path)
-    assert err.value.line == 3 and "True" in err.value.message and '"true"' in err.value.message
+    error = registry_error(tmp_path, "a:\n  module: m\n  params: {maml: {on: true, k: 1}}\n  alt: x\n")
+    assert error.line == 3 and "True" in error.message and '"true"' in error.message
 
 
 # --- listings ----------------------------------------------------------------------------------
