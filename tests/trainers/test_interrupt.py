@@ -64,12 +64,18 @@ def _stop_after_first_report(process: subprocess.Popen, log: Path, signum: int) 
     process.wait(timeout=60)
 
 
-def test_ctrl_c_saves_says_how_to_go_on_and_the_resumed_run_is_bitwise_equal(tmp_path):
+def _stopped_run(tmp_path: Path, signum: int, exit_status: int) -> tuple[Path, str]:
+    """Start a run, send `signum` after its first report; its folder and what it printed."""
     out, stderr = tmp_path / "run", tmp_path / "stderr.txt"
     process = _start(out, stderr)
-    _stop_after_first_report(process, out / LOG_NAME, signal.SIGINT)
+    _stop_after_first_report(process, out / LOG_NAME, signum)
     said = stderr.read_text()
-    assert process.returncode == 130, said
+    assert process.returncode == exit_status, said
+    return out, said
+
+
+def test_ctrl_c_saves_says_how_to_go_on_and_the_resumed_run_is_bitwise_equal(tmp_path):
+    out, said = _stopped_run(tmp_path, signal.SIGINT, exit_status=130)
     stopped = re.search(rf"maml: stopped by Ctrl-C \(SIGINT\) after iteration (\d+) of {ITERATIONS}; saved in (\S+)\n"
                         r"continue with: (.+)\n", said)
     assert stopped, said
@@ -93,11 +99,7 @@ def test_ctrl_c_saves_says_how_to_go_on_and_the_resumed_run_is_bitwise_equal(tmp
 
 
 def test_sigterm_saves_too_and_exits_143(tmp_path):
-    out, stderr = tmp_path / "run", tmp_path / "stderr.txt"
-    process = _start(out, stderr)
-    _stop_after_first_report(process, out / LOG_NAME, signal.SIGTERM)
-    said = stderr.read_text()
-    assert process.returncode == 143, said
+    out, said = _stopped_run(tmp_path, signal.SIGTERM, exit_status=143)
     stopped = re.search(rf"stopped by SIGTERM after iteration (\d+) of {ITERATIONS}", said)
     assert stopped and "--resume" in said, said
     assert checkpoint.load(out / CHECKPOINT)["iteration"] == int(stopped[1])
