@@ -22,21 +22,10 @@ const { document, window } = parseHTML("<!doctype html><html><head></head><body>
 Object.assign(globalThis, { document, window });
 
 const { static: staticDir, models } = workerData;
-const [{ createRuntime }, { setIdScope }] = await Promise.all([
+const [{ createRuntime, memoryStorage }, { setIdScope }] = await Promise.all([
   import(pathToFileURL(join(staticDir, "js/runtime-core.js")).href),
   import(pathToFileURL(join(staticDir, "figures/lib/plot.js")).href),
 ]);
-
-/** Storage that keeps nothing across builds: a picture must not depend on a reader's history. */
-function memoryStorage() {
-  const values = new Map();
-  return {
-    persistent: false,
-    getItem: (key) => values.get(key) ?? null,
-    setItem: (key, value) => values.set(key, String(value)),
-    removeItem: (key) => values.delete(key),
-  };
-}
 
 // Files under the site root: models/ is static/models (the build copies it there unchanged).
 const onDisk = (path) => (path.startsWith("models/") ? join(models, path.slice(7)) : join(staticDir, path));

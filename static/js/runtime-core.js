@@ -25,6 +25,20 @@ export function requireWebAssembly() {
  * memoiser() -> once(key, load): memoise promise-returning loaders by key, forgetting failures so
  * that a later call can retry.
  */
+/**
+ * Storage that keeps nothing across runs: for a worker, which has no localStorage, and for the
+ * build's pictures, which must not depend on a reader's history.
+ */
+export function memoryStorage() {
+  const values = new Map();
+  return {
+    persistent: false,
+    getItem: (key) => values.get(key) ?? null,
+    setItem: (key, value) => values.set(key, String(value)),
+    removeItem: (key) => values.delete(key),
+  };
+}
+
 export function memoiser() {
   const loads = new Map(); // key -> Promise
   return function once(key, load) {

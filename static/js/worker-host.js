@@ -5,7 +5,7 @@
 // A worker has no document to find the site root in, so the page sends it (an absolute URL
 // ending in "/"): the site then works from a sub-path as well as from "/".
 
-import { requireWebAssembly } from "./runtime-core.js";
+import { memoryStorage, requireWebAssembly } from "./runtime-core.js";
 
 const ORT_FOLDER = "assets/vendor/ort/";
 const ORT_ENTRY = "ort.wasm.min.mjs";
@@ -20,17 +20,6 @@ async function importOrt(folder) {
   // Threads need cross-origin isolation, which static hosts do not offer; the models are tiny.
   ort.env.wasm.numThreads = 1;
   return ort;
-}
-
-/** Storage that keeps nothing: a worker has no localStorage, and nothing here needs to persist. */
-function memoryStorage() {
-  const values = new Map();
-  return {
-    persistent: false,
-    getItem: (key) => values.get(key) ?? null,
-    setItem: (key, value) => values.set(key, String(value)),
-    removeItem: (key) => values.delete(key),
-  };
 }
 
 /** createRuntime's host for files under `root` (the site root's absolute URL). */
