@@ -189,8 +189,11 @@ async function build(element, params, runtime, { interactive }) {
       // One meta-step of size beta, magnified for display (see the top of this file).
       meta_step_size: scalar(settings.meta_step_size * scale),
     });
-    const cg = await runWith(runtime, cgSession, shared, { ...gradientInputs(), damping: scalar(damping), tol: scalar(settings.tol) });
-    const direct = exact ? await runWith(runtime, await exactSession(), shared, gradientInputs()) : null;
+    // CG and the direct solve are asked for together: one wait for the runtime's worker, not two.
+    const [cg, direct] = await Promise.all([
+      runWith(runtime, cgSession, shared, { ...gradientInputs(), damping: scalar(damping), tol: scalar(settings.tol) }),
+      exact ? exactSession().then((session) => runWith(runtime, session, shared, gradientInputs())) : null,
+    ]);
     const graphed = performance.now();
     show({
       theta: Array.from(theta), lam: Math.fround(lam), damping: Math.fround(damping),

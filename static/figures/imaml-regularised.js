@@ -107,22 +107,20 @@ async function build(element, params, runtime, { interactive }) {
 
   const current = () => ({ theta: Float32Array.from(state.theta), lam: toy.lambdas[state.lamIndex] });
 
-  // Every graph run takes its turn in one queue: the frame's runs and the trail's share the solver
-  // session, and a frame never waits for more than one of the trail's runs.
-  let queue = Promise.resolve();
-  const inTurn = (job) => {
-    const turn = queue.then(job);
-    queue = turn.catch(() => {});
-    return turn;
-  };
+  // The runtime runs graphs one at a time, in the order they are asked for; the trail asks for
+  // one run at a time, so a frame's runs never wait behind more than one of the trail's.
 
   /** Both graphs for one (theta, lambda), then the maps, markers and readout from their outputs. */
   const compute = latestOnly(async ({ theta, lam }) => {
     const started = performance.now();
     const lamTensor = () => runtime.tensor([lam], []);
-    const maps = await inTurn(() => runWith(runtime, landscapeSession, shared, { theta: runtime.tensor(theta, [2]), lam: lamTensor() }));
-    const mapped = performance.now();
-    const solved = await inTurn(() => runWith(runtime, solverSession, shared, { theta: thetaRows(runtime, theta, T), lam: lamTensor() }));
+    // Both runs are asked for at once: they cross to the runtime's worker together and run back
+    // to back there, instead of the second waiting for the first's reply.
+    let mapped = started;
+    const mapping = runWith(runtime, landscapeSession, shared, { theta: runtime.tensor(theta, [2]), lam: lamTensor() })
+      .then((maps) => ((mapped = performance.now()), maps));
+    const solving = runWith(runtime, solverSession, shared, { theta: thetaRows(runtime, theta, T), lam: lamTensor() });
+    const [maps, solved] = await Promise.all([mapping, solving]);
     const graphed = performance.now();
     show({ theta: Array.from(theta), lam: Math.fround(lam), maps, solved });
     // For the benchmark: where one redraw's time goes.
@@ -135,8 +133,7 @@ async function build(element, params, runtime, { interactive }) {
     const points = [];
     for (const lam of trailLambdas) {
       if (moved()) return; // a newer theta has its own trail coming
-      const solved = await inTurn(() =>
-        runWith(runtime, solverSession, shared, { theta: thetaRows(runtime, theta, T), lam: runtime.tensor([lam], []) }));
+      const solved = await runWith(runtime, solverSession, shared, { theta: thetaRows(runtime, theta, T), lam: runtime.tensor([lam], []) });
       points.push(Array.from(solved.phi));
     }
     if (moved()) return;

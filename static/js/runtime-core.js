@@ -133,11 +133,23 @@ export function createRuntime(host) {
     return new ortModule.Tensor("float32", array, dims ?? [array.length]);
   }
 
+  // onnxruntime-web's WebAssembly backend runs one graph at a time: a run started while another
+  // is in flight fails inside the WebAssembly ("operation does not support unaligned accesses"),
+  // so runs queue here, whichever figures (or methods of one figure) ask for them together.
+  let lastRun = Promise.resolve();
+
   /**
-   * Run `session` on `feeds` and return {output name: Float32Array}. The output tensors are
-   * disposed here, so nothing the library allocated outlives one interaction.
+   * Run `session` on `feeds` (after the runs asked for before it) and return {output name:
+   * Float32Array}. The output tensors are disposed here, so nothing the library allocated
+   * outlives one interaction.
    */
-  async function run(sessionObject, feeds) {
+  function run(sessionObject, feeds) {
+    const result = lastRun.then(() => runNow(sessionObject, feeds));
+    lastRun = result.catch(() => {}); // a failed run is its caller's to see; the queue goes on
+    return result;
+  }
+
+  async function runNow(sessionObject, feeds) {
     const outputs = await sessionObject.run(feeds);
     const result = {};
     for (const [name, value] of Object.entries(outputs)) {
