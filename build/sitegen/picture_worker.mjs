@@ -63,10 +63,10 @@ function useCompiled(ort, compiled) {
   ort.env.wasm.wasmBinary = standIn;
 }
 
-/** The first line of a stack inside static/ (the author's file and line), if any. */
+/** The first line of a stack inside static/ (the author's file, line and column), if any. */
 function whereIn(error) {
-  const match = String(error?.stack ?? "").match(/file:\/\/(\/[^\s)]*\/static\/[^\s):]+):(\d+)/);
-  return match ? { file: match[1], line: Number(match[2]) } : null;
+  const match = String(error?.stack ?? "").match(/file:\/\/(\/[^\s)]*\/static\/[^\s):]+):(\d+):(\d+)/);
+  return match ? { file: match[1], line: Number(match[2]), column: Number(match[3]) } : null;
 }
 
 async function draw(figure) {

@@ -182,7 +182,8 @@ class PictureCache:
 def _figure_error(project: Project, registry: FigureRegistry, spec: FigureSpec,
                   result: dict) -> BuildError:
     where = result.get("where") or {}
-    in_module = (f" (at {project.display(Path(where['file']))}:{where['line']})"
+    column = f":{where['column']}" if where.get("column") else ""
+    in_module = (f" (at {project.display(Path(where['file']))}:{where['line']}{column})"
                  if where.get("file") else "")
     return BuildError(f"figure {spec.id}: its module {spec.module}.js could not draw the static "
                       f"picture: {result['error']}{in_module}",

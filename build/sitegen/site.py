@@ -133,7 +133,6 @@ def read_inputs(project: Project, caches: Caches) -> tuple[Article, list[Chapter
         katex=caches.katex,
         highlight_cache=caches.highlight,
     )
-    check_figure_params(inputs.figures, project)
     return article, chapters, inputs
 
 
@@ -154,6 +153,9 @@ def build(project: Project, out: Path, caches: Caches | None = None,
         # Node draws the pictures of the figures the chapters name while they are parsed.
         hero = [HERO_FIGURE] if HERO_FIGURE in inputs.figures else []
         caches.pictures.start(inputs.figures, figures_named_in([c.body for c in chapters]) + hero)
+        # After Node has started on the pictures, which take longest; a param a module does not
+        # declare still stops the build before any page is written.
+        check_figure_params(inputs.figures, project)
         parsed = [_parse(caches, inputs, chapter) for chapter in chapters]
         link_chapters([(p.chapter, p.env["page"]) for p in parsed])
         check_links([(p.chapter, p.env["page"]) for p in parsed])

@@ -193,6 +193,9 @@ async function build(element, params, runtime, { interactive }) {
     // save on these unrolled graphs (Node, onnxruntime-web 1.30 wasm: MAML's session 788 -> 297 ms,
     // iMAML's 796 -> 631 ms, and a run 5.8 -> 2.2 ms and 3.0 -> 2.8 ms).
     timed(runtime.session(graph, { graphOptimizationLevel: "disabled" })));
+  // If the data fails, build fails with that error before anything awaits the sessions: marked
+  // as handled, their own failures (a missing model fails them all) are not reported twice over.
+  for (const promise of [landscapeSessionPromise, ...sessionPromises]) promise.catch(() => {});
   const dataset = await dataPromise;
   const plane = {
     a: [dataset.plane.a[0] - MAP_MARGIN, dataset.plane.a[1] + MAP_MARGIN],

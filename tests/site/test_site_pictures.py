@@ -109,7 +109,7 @@ def _registry_with(project: Project, module: str) -> None:
     registry.write_text(registry.read_text().replace("module: sinusoid-demo", f"module: {module}"))
 
 
-def test_a_module_that_throws_names_its_file_and_line(project, tmp_path):
+def test_a_module_that_throws_names_its_file_line_and_column(project, tmp_path):
     static = _static_with(tmp_path, "broken", "export function mount() {}\n"
                           "export async function picture(element, params) {\n"
                           "  throw new Error(`no data set ${params.model}`);\n}\n")
@@ -122,7 +122,7 @@ def test_a_module_that_throws_names_its_file_and_line(project, tmp_path):
         build(broken, out, fresh_caches(broken, tmp_path))
     assert err.value.file.name == "figures.yaml" and err.value.line == 1
     assert "no data set maml" in err.value.message
-    assert re.search(r"static/figures/broken\.js:3\)", err.value.message), err.value.message
+    assert re.search(r"static/figures/broken\.js:3:9\)", err.value.message), err.value.message
     assert (out / "index.html").read_text() == "previous site"
 
 
