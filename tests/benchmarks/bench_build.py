@@ -8,7 +8,8 @@
    (ARTICLE_PICTURE_WORKERS=1) and once on the pool of worker threads, side by side with their
    ratio; then again with the caches of that run (only what changed is redone). CPU seconds
    (the build and its subprocesses) are printed too: on a shared machine they move less than
-   the wall clock;
+   the wall clock. Last, with every cache but the pictures' (the pictures are most of the work),
+   and the picture renderer alone on every figure, with nothing of the build beside it;
 2. warm rebuild: in one process with the caches `serve` keeps, after editing one chapter of a
    temporary copy of the content (the real files are never touched);
 3. page weight: gzip bytes of each page before figures load: the HTML, the stylesheets and
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import os
 import re
 import resource
@@ -30,8 +32,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from sitegen.pictures import NODE_FLAGS, SCRIPT
 from sitegen.project import Project
 from sitegen.site import Caches, build
+from sitegen.syntax.figures import load_registry
 
 # KaTeX class -> font file it pulls in (approximate; what a page's maths makes the browser load).
 KATEX_FONTS = {
@@ -115,6 +119,15 @@ def main() -> int:
             return 1
         print(f"fresh process, caches of the last build:        {warm[0] * 1000:7.0f} ms  "
               f"({warm[1]:.1f} s CPU)")
+        shutil.rmtree(tree / ".cache" / "pictures")
+        pictures = timed_build(command, tree, env)
+        if pictures is None:
+            return 1
+        print(f"fresh process, empty picture cache only:        {pictures[0] * 1000:7.0f} ms  "
+              f"({pictures[1]:.1f} s CPU)  ratio to no .cache/ {pictures[0] / pool:.2f}")
+        alone = timed_pictures(project)
+        print(f"the pictures alone (Node, every figure, pool):   {alone[0] * 1000:7.0f} ms  "
+              f"({alone[1]:.1f} s CPU)  share of the last build {alone[0] / pictures[0]:.2f}")
 
         content = tmp_path / "content"
         shutil.copytree(project.content, content)
@@ -166,6 +179,21 @@ def timed_build(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[flo
         return None
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
+
+
+def timed_pictures(project: Project) -> tuple[float, float]:
+    """(wall, CPU seconds) of the build's picture renderer drawing every figure of the registry
+    by itself, with nothing else of the build beside it: what the pictures cost at least."""
+    registry = load_registry(project.content / "figures.yaml", "figures.yaml", project.static / "figures")
+    job = {"static": str(project.static), "models": str(project.models),
+           "figures": [{"id": s.id, "module": s.module, "params": s.params} for s in registry.specs.values()]}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(["node", *NODE_FLAGS, str(SCRIPT)], input=json.dumps(job), capture_output=True,
+                   text=True, check=True, cwd=project.root)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def copy_first_ready(project: Project) -> str:
