@@ -1,6 +1,7 @@
 // What travels between the page's runtime proxy (runtime.js) and its worker (runtime-worker.js).
 //
-// Requests: {id, op, ...arguments}; replies: {id, value} or {id, error: {name, message}}.
+// Requests: {id, op, ...arguments}; replies: {id, value} or {id, error: {name, message}}. Runs
+// asked for in one turn travel as {op: "batch", requests} and come back as {replies}.
 // Typed arrays go as arrays that own their whole buffer, and their buffers are transferred (moved,
 // not copied). A view into a larger buffer is copied first: posting it as it is would copy the
 // whole buffer, and moving that buffer would take it from under whatever else views it.

@@ -10,7 +10,8 @@
 //   {op: "loadOrt"}, {op: "session", graph, options} -> {inputNames, outputNames},
 //   {op: "params", model} -> {name: {data, dims}},
 //   {op: "run", graph, options, feeds} -> {output name: Float32Array}, where a feed is
-//   {type, data, dims} or {param: [model, name]} (one of the model's parameters, already here).
+//   {type, data, dims} or {param: [model, name]} (one of the model's parameters, already here);
+//   and {op: "batch", requests: [run, run, ...]} -> {replies: [reply, reply, ...]}, one message.
 
 import { createRuntime } from "./runtime-core.js";
 import { errorToWire, packArrays } from "./runtime-wire.js";
@@ -67,14 +68,26 @@ const ops = {
   },
 };
 
-self.onmessage = async ({ data: { id, op, ...request } }) => {
+/** One request's reply, {id, value} or {id, error}, and the buffers it moves. */
+async function answer({ id, op, ...request }) {
   try {
     const handler = ops[op];
     if (!handler) throw new Error(`the figures' runtime has no operation "${op}"`);
     if (!core && op !== "init") throw new Error("the figures' runtime was not given the site root");
     const { value, transfer = [] } = await handler(request);
-    self.postMessage({ id, value }, transfer);
+    return { reply: { id, value }, transfer };
   } catch (error) {
-    self.postMessage({ id, error: errorToWire(error) });
+    return { reply: { id, error: errorToWire(error) }, transfer: [] };
   }
+}
+
+self.onmessage = async ({ data }) => {
+  if (data.op !== "batch") {
+    const { reply, transfer } = await answer(data);
+    self.postMessage(reply, transfer);
+    return;
+  }
+  // Runs the page asked for together: answered together, in one message (see runtime.js).
+  const answers = await Promise.all(data.requests.map(answer));
+  self.postMessage({ replies: answers.map((a) => a.reply) }, answers.flatMap((a) => a.transfer));
 };

@@ -45,11 +45,19 @@ const parameterOf = new WeakMap();
 // Session objects given out by session(): session -> {graph, options}.
 const graphOf = new WeakMap();
 
-/** The worker, started on the first request, and the replies it owes. */
+/**
+ * The worker, started on the first request, and the replies it owes.
+ *
+ * Runs asked for in one turn of the page's event loop (four-ways' five methods on one key press,
+ * the iMAML figures' graphs for one drag) go as one message, and their replies come back as one:
+ * the figure then draws them all in one task. Replies in separate messages would each be a task of
+ * its own, and the browser may render between two of them, laying out a half-updated figure.
+ */
 function createConnection() {
   let worker = null;
   let nextId = 0;
   const pending = new Map(); // id -> {resolve, reject}
+  let batch = null; // run requests of this turn, sent together at its end: {requests, transfer}
 
   function failAll(error) {
     for (const { reject } of pending.values()) reject(error);
@@ -68,12 +76,14 @@ function createConnection() {
     // the reader learns why at once instead of after the worker has started.
     requireWebAssembly();
     worker = new Worker(siteUrl(WORKER), { type: "module" });
-    worker.onmessage = ({ data: { id, value, error } }) => {
-      const call = pending.get(id);
-      if (!call) return;
-      pending.delete(id);
-      if (error) call.reject(errorFromWire(error));
-      else call.resolve(value);
+    worker.onmessage = ({ data }) => {
+      for (const { id, value, error } of data.replies ?? [data]) {
+        const call = pending.get(id);
+        if (!call) continue;
+        pending.delete(id);
+        if (error) call.reject(errorFromWire(error));
+        else call.resolve(value);
+      }
     };
     // The worker's script failed to load or to start: nothing it owes will come.
     worker.onerror = (event) => {
@@ -84,13 +94,29 @@ function createConnection() {
     worker.postMessage({ id: nextId++, op: "init", root: siteRoot.href });
   }
 
-  /** Send one request; resolves with the worker's reply value. */
+  function sendBatch() {
+    const { requests, transfer } = batch;
+    batch = null;
+    if (requests.length === 1) worker.postMessage(requests[0], transfer);
+    else worker.postMessage({ op: "batch", requests }, transfer);
+  }
+
+  /** Send one request (a run waits for the end of this turn); resolves with the reply's value. */
   return function request(op, args = {}, transfer = []) {
     return new Promise((resolve, reject) => {
       if (!worker) start();
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      worker.postMessage({ id, op, ...args }, transfer);
+      if (op !== "run") {
+        worker.postMessage({ id, op, ...args }, transfer);
+        return;
+      }
+      if (!batch) {
+        batch = { requests: [], transfer: [] };
+        queueMicrotask(sendBatch);
+      }
+      batch.requests.push({ id, op, ...args });
+      batch.transfer.push(...transfer);
     });
   };
 }

@@ -74,6 +74,35 @@ def test_a_run_in_the_worker_matches_the_same_run_with_copied_parameters(figure_
     assert result["w1After"] == 40
 
 
+def test_runs_asked_for_together_are_answered_together(figure_page):
+    """Three runs asked for in one turn (one good, one failing, one good) settle in the same task
+    of the page, each with its own answer: the figure that asked draws them before the browser can
+    render in between. Replies in separate messages would settle in separate tasks, and the third
+    would still be pending one microtask after the first."""
+    page, _ = figure_page
+    result = page.evaluate("""async () => {
+      const runtime = window.__runtime;
+      await runtime.loadOrt();
+      const [session, weights] = await Promise.all([runtime.session('sinusoid_predict'), runtime.params('maml')]);
+      const feeds = (x) => ({ ...weights, x: runtime.tensor([x], [1, 1]) });
+      const settled = [];
+      const first = runtime.run(session, feeds(0));
+      const failing = runtime.run(session, { x: runtime.tensor([1], [1, 1]) });
+      const third = runtime.run(session, feeds(1));
+      failing.catch(() => settled.push('failing'));
+      third.then(() => settled.push('third'));
+      const a = await first;
+      await null;
+      await null;
+      const seenOneMicrotaskLater = [...settled];
+      const b = await third;
+      const single = await runtime.run(session, feeds(1));
+      return { seenOneMicrotaskLater, first: a.y[0], third: b.y[0], single: single.y[0] };
+    }""")
+    assert sorted(result["seenOneMicrotaskLater"]) == ["failing", "third"], result
+    assert result["third"] == result["single"] != result["first"]
+
+
 def test_errors_in_the_worker_reach_the_figure_as_rejections(figure_page):
     """A graph the manifest lacks and a run with an input missing reject with the worker's message;
     the runtime keeps working afterwards."""
