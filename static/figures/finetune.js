@@ -215,9 +215,20 @@ async function build(element, rawParams, runtime, { interactive }) {
   async function reset(message = "") {
     const mine = ++generation;
     setBusy(true);
-    const first = await computer.curves(initial);
-    const other = state.compareOn ? await computer.curves(compareInitial) : null;
+    const start = await startCurves();
     if (mine !== generation) return false;
+    showStart(start);
+    if (message) status.set(message);
+    setBusy(false);
+    return true;
+  }
+
+  /** The curves of the starting parameters (and of the comparison model's), asked for at once. */
+  function startCurves() {
+    return Promise.all([computer.curves(initial), state.compareOn ? computer.curves(compareInitial) : null]);
+  }
+
+  function showStart([first, other]) {
     Object.assign(state, { step: 0, params: initial, mse: [first.mse], supportLoss: [] });
     Object.assign(state, { compareParams: compareInitial, compareMse: other ? [other.mse] : [] });
     view.setTarget(computer.grid, first.target);
@@ -226,9 +237,6 @@ async function build(element, rawParams, runtime, { interactive }) {
     view.setPrediction(computer.grid, first.prediction);
     view.setCompare(other ? computer.grid : null, other?.prediction);
     render();
-    if (message) status.set(message);
-    setBusy(false);
-    return true;
   }
 
   /** Samples changed: fetch their y from the true curve, redraw them, and start over. */
@@ -282,13 +290,10 @@ async function build(element, rawParams, runtime, { interactive }) {
     const upTo = state.step;
     let p = compareInitial;
     const mse = [(await computer.curves(p)).mse];
-    let last = null;
-    for (let n = 1; n <= upTo; n++) {
-      last = await computer.step(p, state.xs, state.ys);
-      p = last.params;
-      mse.push(last.mse);
-    }
-    last ??= await computer.curves(p);
+    const runs = upTo > 0 ? await computer.steps(p, state.xs, state.ys, upTo) : [];
+    for (const run of runs) mse.push(run.mse);
+    p = runs.at(-1)?.params ?? p;
+    const last = runs.at(-1) ?? (await computer.curves(p));
     if (mine !== generation) return;
     Object.assign(state, { compareParams: p, compareMse: mse });
     view.setCompare(computer.grid, last.prediction);
@@ -299,7 +304,7 @@ async function build(element, rawParams, runtime, { interactive }) {
 
   /**
    * Fine-tune from the starting parameters for the chosen number of steps, one graph call per
-   * step (per model), drawing after each. Resolves true when it ran to the end.
+   * step (per model); animated, it draws after each. Resolves true when it ran to the end.
    */
   async function fineTune({ animate = true, steps = state.steps, quiet = false } = {}) {
     if (state.xs.length === 0) {
@@ -308,32 +313,53 @@ async function build(element, rawParams, runtime, { interactive }) {
       );
       return false;
     }
-    if (!(await reset())) return false;
-    const mine = generation;
+    const mine = ++generation;
     setBusy(true);
     state.steps = steps;
     const { xs, ys } = state;
     const delay = animate && !reducedMotion ? STEP_DELAY_MS : 0;
+    // Animated, one graph call per model and step, drawn as it comes; otherwise the whole run in
+    // one chain of calls per model, drawn once at the end. Each call: the step, then the
+    // prediction and MSE it leads to.
+    const chunk = delay ? 1 : steps;
+    const stepsFrom = (from, compareFrom, count) =>
+      Promise.all([computer.steps(from, xs, ys, count), compareFrom ? computer.steps(compareFrom, xs, ys, count) : null]);
+    // The start and the first steps are asked for together: one request to the runtime's worker.
+    const [start, firstSteps] = await Promise.all([
+      startCurves(),
+      stepsFrom(initial, state.compareOn ? compareInitial : null, Math.min(chunk, steps)),
+    ]);
+    if (mine !== generation) return false;
+    showStart(start);
     if (!quiet) status.set(`Fine-tuning on ${plural(xs.length, "sample")}…`);
-    for (let n = 1; n <= steps; n++) {
-      // One graph call per model and step: the step, then the prediction and MSE it leads to.
-      const result = await computer.step(state.params, xs, ys);
-      const other = state.compareOn ? await computer.step(state.compareParams, xs, ys) : null;
-      if (mine !== generation) return false;
-      state.step = n;
-      state.params = result.params;
-      state.mse.push(result.mse);
-      state.supportLoss.push(result.loss);
-      view.setPrediction(computer.grid, result.prediction);
-      if (n === 1) view.setOneStep(computer.grid, result.prediction);
-      if (other) {
-        state.compareParams = other.params;
-        state.compareMse.push(other.mse);
-        view.setCompare(computer.grid, other.prediction);
+    let taken = firstSteps;
+    for (let n = 1; n <= steps; ) {
+      if (!taken) {
+        const count = Math.min(chunk, steps - n + 1);
+        taken = await stepsFrom(state.params, state.compareOn ? state.compareParams : null, count);
+        if (mine !== generation) return false;
       }
-      if (delay || n === steps) render();
-      if (delay) await sleep(delay);
-      if (mine !== generation) return false;
+      const [results, others] = taken;
+      taken = null;
+      for (let i = 0; i < results.length; i++, n++) {
+        const result = results[i];
+        const other = others?.[i];
+        const shown = delay || n === steps;
+        state.step = n;
+        state.params = result.params;
+        state.mse.push(result.mse);
+        state.supportLoss.push(result.loss);
+        if (shown) view.setPrediction(computer.grid, result.prediction);
+        if (n === 1) view.setOneStep(computer.grid, result.prediction);
+        if (other) {
+          state.compareParams = other.params;
+          state.compareMse.push(other.mse);
+          if (shown) view.setCompare(computer.grid, other.prediction);
+        }
+        if (shown) render();
+        if (delay) await sleep(delay);
+        if (mine !== generation) return false;
+      }
     }
     if (!quiet) status.set(`Done: ${plural(steps, "step")} of SGD with α = ${params.step_size} on ${plural(xs.length, "sample")}.`);
     setBusy(false);

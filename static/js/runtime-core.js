@@ -140,13 +140,42 @@ export function createRuntime(host) {
 
   /**
    * Run `session` on `feeds` (after the runs asked for before it) and return {output name:
-   * Float32Array}. The output tensors are disposed here, so nothing the library allocated
-   * outlives one interaction.
+   * Float32Array}; the feeds are read when the run's turn comes, so keep them until it settles.
+   * The output tensors are disposed here, so nothing the library allocated outlives one
+   * interaction.
    */
   function run(sessionObject, feeds) {
     const result = lastRun.then(() => runNow(sessionObject, feeds));
     lastRun = result.catch(() => {}); // a failed run is its caller's to see; the queue goes on
     return result;
+  }
+
+  /**
+   * Run `session` `steps` times from `feeds`, each run fed the outputs of the one before as named
+   * in `carry` ({output name: input name}, e.g. {w1_next: "w1"}); returns every run's outputs in
+   * order. A fine-tuning run without animation is one call of this: in the page, one request to
+   * the runtime's worker instead of one a step.
+   */
+  async function runSteps(sessionObject, feeds, { steps, carry }) {
+    const ort = await loadOrt();
+    const made = [];
+    const results = [];
+    let current = feeds;
+    try {
+      for (let step = 0; step < steps; step++) {
+        const outputs = await run(sessionObject, current);
+        results.push(outputs);
+        current = { ...current };
+        for (const [output, input] of Object.entries(carry)) {
+          if (!(output in outputs)) throw new Error(`runSteps: the graph has no output "${output}" to carry`);
+          current[input] = new ort.Tensor("float32", outputs[output], current[input]?.dims ?? [outputs[output].length]);
+          made.push(current[input]);
+        }
+      }
+    } finally {
+      for (const tensor of made) tensor.dispose();
+    }
+    return results;
   }
 
   async function runNow(sessionObject, feeds) {
@@ -174,6 +203,7 @@ export function createRuntime(host) {
     params,
     tensor,
     run,
+    runSteps,
     storage: host.storage,
     FigureUnavailable,
   };

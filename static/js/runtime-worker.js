@@ -11,6 +11,7 @@
 //   {op: "params", model} -> {name: {data, dims}},
 //   {op: "run", graph, options, feeds} -> {output name: Float32Array}, where a feed is
 //   {type, data, dims} or {param: [model, name]} (one of the model's parameters, already here);
+//   {op: "runSteps", graph, options, feeds, steps, carry} -> [{output name: Float32Array}, ...];
 //   and {op: "batch", requests: [run, run, ...]} -> {replies: [reply, reply, ...]}, one message.
 
 import { createRuntime } from "./runtime-core.js";
@@ -62,6 +63,17 @@ const ops = {
     const created = [];
     try {
       return packArrays(await core.run(session, await tensorsOf(feeds, created)));
+    } finally {
+      for (const tensor of created) tensor.dispose();
+    }
+  },
+  async runSteps({ graph, options, feeds, steps, carry }) {
+    const session = await core.session(graph, options);
+    const created = [];
+    try {
+      const packed = (await core.runSteps(session, await tensorsOf(feeds, created), { steps, carry }))
+        .map((outputs) => packArrays(outputs));
+      return { value: packed.map((p) => p.value), transfer: packed.flatMap((p) => p.transfer) };
     } finally {
       for (const tensor of created) tensor.dispose();
     }

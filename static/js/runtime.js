@@ -107,7 +107,7 @@ function createConnection() {
       if (!worker) start();
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      if (op !== "run") {
+      if (op !== "run" && op !== "runSteps") {
         worker.postMessage({ id, op, ...args }, transfer);
         return;
       }
@@ -179,6 +179,20 @@ function createProxyRuntime() {
   function run(sessionObject, feeds) {
     const graph = graphOf.get(sessionObject);
     if (!graph) return Promise.reject(new Error("runtime.run() needs a session from runtime.session()"));
+    const { wire, transfer } = wireFeeds(feeds);
+    return request("run", { ...graph, feeds: wire }, transfer);
+  }
+
+  /** runtime-core.js's runSteps, done in the worker: one request for the whole chain of runs. */
+  function runSteps(sessionObject, feeds, { steps, carry }) {
+    const graph = graphOf.get(sessionObject);
+    if (!graph) return Promise.reject(new Error("runtime.runSteps() needs a session from runtime.session()"));
+    const { wire, transfer } = wireFeeds(feeds);
+    return request("runSteps", { ...graph, feeds: wire, steps, carry }, transfer);
+  }
+
+  /** A run's feeds as they cross to the worker: parameters by name, other tensors as data. */
+  function wireFeeds(feeds) {
     const wire = {};
     const arrays = {};
     for (const [name, feed] of Object.entries(feeds)) {
@@ -194,7 +208,7 @@ function createProxyRuntime() {
     // Copied, since a figure may keep using its tensors; the copies are moved, not copied again.
     const { value, transfer } = packArrays(arrays, { copy: true });
     for (const [name, data] of Object.entries(value)) wire[name].data = data;
-    return request("run", { ...graph, feeds: wire }, transfer);
+    return { wire, transfer };
   }
 
   return {
@@ -211,6 +225,7 @@ function createProxyRuntime() {
     params,
     tensor,
     run,
+    runSteps,
     storage,
     FigureUnavailable,
   };

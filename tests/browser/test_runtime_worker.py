@@ -103,6 +103,41 @@ def test_runs_asked_for_together_are_answered_together(figure_page):
     assert result["third"] == result["single"] != result["first"]
 
 
+def test_a_chain_of_runs_in_one_request_equals_the_runs_one_by_one(figure_page):
+    """runSteps: three SGD steps of sinusoid_finetune_step in one request, each fed the last one's
+    new parameters, give the same numbers as three run() calls chained by hand; an output name
+    that the graph lacks is refused."""
+    page, _ = figure_page
+    result = page.evaluate("""async () => {
+      const runtime = window.__runtime;
+      await runtime.loadOrt();
+      const [session, weights] = await Promise.all([runtime.session('sinusoid_finetune_step'), runtime.params('maml')]);
+      const names = Object.keys(weights);
+      const fixed = {
+        support_x: runtime.tensor([-3, -1, 0.5, 2, 4], [5, 1]), support_y: runtime.tensor([0.2, -1, 0.7, 1.4, -0.3], [5, 1]),
+        x: runtime.tensor([-4, 0, 4], [3, 1]), step_size: runtime.tensor([0.01], []),
+        amplitude: runtime.tensor([1.5], []), phase: runtime.tensor([0.3], []),
+      };
+      const carry = Object.fromEntries(names.map((n) => [`${n}_next`, n]));
+      const chained = await runtime.runSteps(session, { ...weights, ...fixed }, { steps: 3, carry });
+      const byHand = [];
+      let params = weights;
+      for (let step = 0; step < 3; step++) {
+        const out = await runtime.run(session, { ...params, ...fixed });
+        byHand.push(out);
+        params = Object.fromEntries(names.map((n) => [n, runtime.tensor(out[`${n}_next`], weights[n].dims)]));
+      }
+      const rows = (runs) => runs.map((out) => [...out.loss, ...out.mse, ...out.prediction, ...out.w1_next.slice(0, 4)]);
+      const refused = await runtime.runSteps(session, { ...weights, ...fixed }, { steps: 2, carry: { no_such_output: 'w1' } })
+        .then(() => 'resolved', (e) => e.message);
+      return { chained: rows(chained), byHand: rows(byHand), refused };
+    }""")
+    assert len(result["chained"]) == 3
+    assert result["chained"] == result["byHand"]
+    assert result["chained"][0] != result["chained"][2], "the steps did not move the parameters"
+    assert "no_such_output" in result["refused"]
+
+
 def test_errors_in_the_worker_reach_the_figure_as_rejections(figure_page):
     """A graph the manifest lacks and a run with an input missing reject with the worker's message;
     the runtime keeps working afterwards."""

@@ -2,7 +2,8 @@
 //   sinusoid_curves        -> the network's prediction, the true curve A sin(x + phi), their MSE
 //   sinusoid_finetune_step -> one SGD step on the support samples (and the support MSE before
 //                             it), then the prediction and its MSE at the new parameters: one
-//                             call per animation frame
+//                             call per animation frame, or one chain of calls for a whole run
+//                             without animation (runtime.runSteps)
 // This module only moves arrays in and out of onnxruntime; it does no arithmetic of its own.
 //
 // Tensors: the query grid, the step size and the target's amplitude/phase are created once and
@@ -30,9 +31,11 @@ export function linspace([low, high], count) {
  *   computer.setTarget(amplitude, phase)
  *   computer.curves(params)                  -> {prediction, target, mse} on the protocol grid
  *   computer.targetAt(xs, params)            -> Float32Array, the true curve at xs (sample y's)
- *   computer.step(params, xs, ys)            -> {params, loss, prediction, mse} (after the step)
+ *   computer.steps(params, xs, ys, count)    -> [{params, loss, prediction, mse}, ...], after
+ *                                               each of `count` steps taken one after the other
  *   computer.grid                            -> Float32Array of the protocol grid
- * Calls are queued: onnxruntime-web runs one call per session at a time.
+ * Calls run in the order they are made (the runtime queues graph runs), and calls made in one
+ * turn reach the runtime's worker together.
  */
 export async function createComputer(runtime, { stepSize = 0.01 } = {}) {
   await runtime.loadOrt();
@@ -46,14 +49,6 @@ export async function createComputer(runtime, { stepSize = 0.01 } = {}) {
   let amplitude = runtime.tensor([1], []);
   let phase = runtime.tensor([0], []);
   let shapes = null; // parameter name -> dims, from the first model loaded
-
-  let queue = Promise.resolve();
-  /** Run `job` after every earlier call has finished (whatever their outcome). */
-  function serial(job) {
-    const result = queue.then(job, job);
-    queue = result.catch(() => {});
-    return result;
-  }
 
   /** Wrap parameters in tensors for one call; the caller disposes them with release(). */
   function paramFeeds(params) {
@@ -91,32 +86,35 @@ export async function createComputer(runtime, { stepSize = 0.01 } = {}) {
       phase = runtime.tensor([p], []);
     },
     curves(params) {
-      return serial(() =>
-        runWith(curvesSession, params, { amplitude, phase, x: gridTensor }, []).then((out) => ({
-          prediction: out.prediction,
-          target: out.target,
-          mse: out.mse[0],
-        })),
-      );
+      return runWith(curvesSession, params, { amplitude, phase, x: gridTensor }, []).then((out) => ({
+        prediction: out.prediction,
+        target: out.target,
+        mse: out.mse[0],
+      }));
     },
     targetAt(xs, params) {
       if (xs.length === 0) return Promise.resolve(new Float32Array(0));
-      return serial(() => {
-        const x = runtime.tensor(Float32Array.from(xs), [xs.length, 1]);
-        return runWith(curvesSession, params, { amplitude, phase, x }, [x]).then((out) => out.target);
-      });
+      const x = runtime.tensor(Float32Array.from(xs), [xs.length, 1]);
+      return runWith(curvesSession, params, { amplitude, phase, x }, [x]).then((out) => out.target);
     },
-    step(params, xs, ys) {
-      return serial(() => {
-        const sx = runtime.tensor(Float32Array.from(xs), [xs.length, 1]);
-        const sy = runtime.tensor(Float32Array.from(ys), [ys.length, 1]);
-        const feeds = { support_x: sx, support_y: sy, step_size: stepTensor, amplitude, phase, x: gridTensor };
-        return runWith(stepSession, params, feeds, [sx, sy]).then((out) => {
-          const next = {};
-          for (const name of Object.keys(params)) next[name] = out[`${name}_next`];
-          return { params: next, loss: out.loss[0], prediction: out.prediction, mse: out.mse[0] };
-        });
-      });
+    async steps(params, xs, ys, count) {
+      const sx = runtime.tensor(Float32Array.from(xs), [xs.length, 1]);
+      const sy = runtime.tensor(Float32Array.from(ys), [ys.length, 1]);
+      const names = Object.keys(params);
+      const feeds = { ...paramFeeds(params), support_x: sx, support_y: sy, step_size: stepTensor, amplitude, phase, x: gridTensor };
+      // Each step's new parameters (w1_next, ...) are the next step's (w1, ...).
+      const carry = Object.fromEntries(names.map((name) => [`${name}_next`, name]));
+      try {
+        const runs = await runtime.runSteps(stepSession, feeds, { steps: count, carry });
+        return runs.map((out) => ({
+          params: Object.fromEntries(names.map((name) => [name, out[`${name}_next`]])),
+          loss: out.loss[0],
+          prediction: out.prediction,
+          mse: out.mse[0],
+        }));
+      } finally {
+        release([sx, sy, ...names.map((name) => feeds[name])]);
+      }
     },
   };
 }
