@@ -6,11 +6,13 @@ The markdown-it `env` dict carries one PageContext under "page". Plugins record 
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 from .errors import BuildError
@@ -79,6 +81,32 @@ class PageContext:
 
 def page(env: dict) -> PageContext:
     return env["page"]
+
+
+def pattern_rule(token_type: str, pattern: re.Pattern, meta: Callable[[re.Match], dict],
+                 starts: Callable[[StateInline], bool]) -> Callable[[StateInline, bool], bool]:
+    """A markdown-it inline rule for syntax a regular expression reads whole (a citation, a
+    `{{...}}` value or claim, a cross-reference): where `starts(state)` holds at the cursor and
+    `pattern` matches within the inline's bounds, one `token_type` token whose meta is
+    meta(match) with the match's start and end (`pos`, `end`: iter_tokens finds its line from
+    `pos`), and the cursor moves past it."""
+    def rule(state: StateInline, silent: bool) -> bool:
+        if not starts(state):
+            return False
+        match = pattern.match(state.src, state.pos)
+        if not match or match.end() > state.posMax:
+            return False
+        if not silent:
+            token = state.push(token_type, "", 0)
+            token.meta = {**meta(match), "pos": state.pos, "end": match.end()}
+        state.pos = match.end()
+        return True
+    return rule
+
+
+def opens_with(text: str) -> Callable[[StateInline], bool]:
+    """pattern_rule's `starts` for syntax that opens with `text`."""
+    return lambda state: state.src.startswith(text, state.pos)
 
 
 def iter_tokens(tokens: list[Token]) -> Iterator[tuple[Token, int | None]]:

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_inline import StateInline
 
-from ..context import iter_tokens, page
+from ..context import iter_tokens, opens_with, page, pattern_rule
 from ..errors import BuildError
 from ..textfiles import read_utf8
 
@@ -87,18 +86,11 @@ def load_bibliography(file: Path, display: str | None = None) -> Bibliography:
 
 # --- Markdown side -------------------------------------------------------------------------
 
-def _cite_rule(state: StateInline, silent: bool) -> bool:
-    if state.src[state.pos] != "[":
-        return False
-    match = CITE.match(state.src, state.pos)
-    if not match or match.end() > state.posMax:
-        return False
-    if not silent:
-        keys = re.findall(r"@(" + KEY + r")", match.group(0))
-        token = state.push("cite", "", 0)
-        token.meta = {"keys": keys, "pos": state.pos}
-    state.pos = match.end()
-    return True
+def _cited_keys(match: re.Match) -> dict:
+    return {"keys": re.findall(r"@(" + KEY + r")", match.group(0))}
+
+
+_cite_rule = pattern_rule("cite", CITE, _cited_keys, opens_with("["))
 
 
 def _number_citations(state) -> None:

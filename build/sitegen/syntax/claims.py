@@ -28,9 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_inline import StateInline
 
-from ..context import iter_tokens, page
+from ..context import iter_tokens, opens_with, page, pattern_rule
 from .manifest import VALUE as MANIFEST_VALUE, Manifest, ManifestError
 
 MARKER = re.compile(r"\{\{\s*claim:(.*?)\}\}", re.S)
@@ -317,18 +316,7 @@ def _printed(manifest: Manifest, match: re.Match) -> str:
 
 # --- the Markdown plugin -----------------------------------------------------------------------
 
-def _claim_rule(state: StateInline, silent: bool) -> bool:
-    if not state.src.startswith("{{", state.pos):
-        return False
-    match = MARKER.match(state.src, state.pos)
-    if not match or match.end() > state.posMax:
-        return False
-    if not silent:
-        token = state.push("claim", "", 0)
-        token.content = match.group(1)
-        token.meta = {"pos": state.pos, "end": match.end()}
-    state.pos = match.end()
-    return True
+_claim_rule = pattern_rule("claim", MARKER, lambda match: {"expression": match.group(1)}, opens_with("{{"))
 
 
 def _check(state) -> None:
@@ -341,7 +329,7 @@ def _check(state) -> None:
         if token.type != "claim":
             continue
         try:
-            condition = parse_condition(token.content)
+            condition = parse_condition(token.meta["expression"])
         except ClaimSyntaxError as exc:
             raise ctx.error(str(exc), line, SYNTAX_HINT) from None
         manifest = ctx.site.manifest

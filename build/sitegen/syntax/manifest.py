@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.container import container_plugin
 
-from ..context import iter_tokens, page
+from ..context import iter_tokens, opens_with, page, pattern_rule
 
 VALUE = re.compile(r"\{\{\s*manifest:([A-Za-z0-9_.\-]+)(?::([^}]*))?\s*\}\}")
 EXPORT_HINT = "run `article export` (trainers) to write static/models/manifest.json"
@@ -76,17 +75,8 @@ class Manifest:
 
 # --- inline values ---------------------------------------------------------------------------
 
-def _value_rule(state: StateInline, silent: bool) -> bool:
-    if not state.src.startswith("{{", state.pos):
-        return False
-    match = VALUE.match(state.src, state.pos)
-    if not match or match.end() > state.posMax:
-        return False
-    if not silent:
-        token = state.push("manifest_value", "", 0)
-        token.meta = {"path": match.group(1), "spec": match.group(2), "pos": state.pos}
-    state.pos = match.end()
-    return True
+_value_rule = pattern_rule("manifest_value", VALUE,
+                           lambda match: {"path": match.group(1), "spec": match.group(2)}, opens_with("{{"))
 
 
 def _resolve(state) -> None:

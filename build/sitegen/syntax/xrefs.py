@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
-from ..context import PageContext, iter_tokens, page
+from ..context import PageContext, iter_tokens, page, pattern_rule
 from ..errors import BuildError
 
 if TYPE_CHECKING:
@@ -37,20 +37,14 @@ class Target:
     text: str
 
 
-def _xref_rule(state: StateInline, silent: bool) -> bool:
-    if state.src[state.pos] != "@":
-        return False
-    if state.pos > 0 and state.src[state.pos - 1].isalnum():
-        return False  # part of an e-mail address or similar
-    match = XREF.match(state.src, state.pos)
-    if not match or match.end() > state.posMax:
-        return False
-    if not silent:
-        token = state.push("xref", "", 0)
-        token.meta = {"kind": match.group(1), "chapter": match.group(2), "name": match.group(3),
-                      "pos": state.pos}
-    state.pos = match.end()
-    return True
+def _starts_xref(state: StateInline) -> bool:
+    # An @ right after a letter or digit is part of an e-mail address or similar.
+    return state.src.startswith("@", state.pos) and not (state.pos > 0 and state.src[state.pos - 1].isalnum())
+
+
+_xref_rule = pattern_rule(
+    "xref", XREF, lambda match: {"kind": match.group(1), "chapter": match.group(2), "name": match.group(3)},
+    _starts_xref)
 
 
 def _labels(ctx: PageContext, kind: str) -> dict[str, int]:
