@@ -16,19 +16,28 @@ from bench_figures import Result, check
 REDRAW_TARGET_MS = 33  # one frame at 30 frames a second
 
 
+def _timer(redrawn: str) -> str:
+    """JavaScript declaring `times` and `timed(fire)`: fire one input, wait for the figure's idle(),
+    read the layout of `redrawn` (so the style and layout update count), and push the ms taken."""
+    return f"""const times = [];
+  const timed = async (fire) => {{
+    const t = performance.now();
+    fire();
+    await f.figureTest.idle();
+    f.querySelector('{redrawn}').getBoundingClientRect();
+    times.push(performance.now() - t);
+  }};"""
+
+
 def key_events(redrawn: str, first: str = "ArrowLeft", then: str = "ArrowRight") -> str:
     """`async ([f, count]) => ms[]`: arrow keys on the figure's first handle, ten `first`, ten
     `then`, and again."""
     return f"""async ([f, count]) => {{
   const handle = f.querySelector('[role=slider].fig-handle');
-  const times = [];
+  {_timer(redrawn)}
   for (let i = 0; i < count; i++) {{
     const key = i % 20 < 10 ? '{first}' : '{then}';
-    const t = performance.now();
-    handle.dispatchEvent(new KeyboardEvent('keydown', {{key, bubbles: true}}));
-    await f.figureTest.idle();
-    f.querySelector('{redrawn}').getBoundingClientRect();
-    times.push(performance.now() - t);
+    await timed(() => handle.dispatchEvent(new KeyboardEvent('keydown', {{key, bubbles: true}})));
   }}
   return times;
 }}"""
@@ -45,14 +54,10 @@ def drag_events(redrawn: str) -> str:
   const mouse = (type, x, y, target) => target.dispatchEvent(new MouseEvent(type, {{
     clientX: x, clientY: y, bubbles: true, cancelable: true, view: window, button: 0, buttons: 1}}));
   mouse('mousedown', cx, cy, handle);
-  const times = [];
+  {_timer(redrawn)}
   for (let i = 0; i < count; i++) {{
     const angle = (2 * Math.PI * i) / 24;
-    const t = performance.now();
-    mouse('mousemove', cx + 30 * Math.cos(angle), cy + 30 * Math.sin(angle), window);
-    await f.figureTest.idle();
-    f.querySelector('{redrawn}').getBoundingClientRect();
-    times.push(performance.now() - t);
+    await timed(() => mouse('mousemove', cx + 30 * Math.cos(angle), cy + 30 * Math.sin(angle), window));
   }}
   mouse('mouseup', cx, cy, window);
   return times;
@@ -71,15 +76,13 @@ def slider_events(redrawn: str) -> str:
     values = [];
     for (let v = high; v >= low - 1e-9; v -= step) values.push(v);
   }}
-  const times = [];
+  {_timer(redrawn)}
   for (let r = 0; r < rounds; r++) {{
     for (const v of [...values, ...[...values].reverse()]) {{
-      const t = performance.now();
-      input.value = String(v);
-      input.dispatchEvent(new Event('input', {{bubbles: true}}));
-      await f.figureTest.idle();
-      f.querySelector('{redrawn}').getBoundingClientRect();
-      times.push(performance.now() - t);
+      await timed(() => {{
+        input.value = String(v);
+        input.dispatchEvent(new Event('input', {{bubbles: true}}));
+      }});
     }}
   }}
   return times;
@@ -91,14 +94,8 @@ def click_events(redrawn: str) -> str:
     `selector` in the figure (a switch: each click flips it)."""
     return f"""async ([f, selector, index, count]) => {{
   const target = f.querySelectorAll(selector)[index];
-  const times = [];
-  for (let i = 0; i < count; i++) {{
-    const t = performance.now();
-    target.click();
-    await f.figureTest.idle();
-    f.querySelector('{redrawn}').getBoundingClientRect();
-    times.push(performance.now() - t);
-  }}
+  {_timer(redrawn)}
+  for (let i = 0; i < count; i++) await timed(() => target.click());
   return times;
 }}"""
 
