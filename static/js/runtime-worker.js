@@ -36,6 +36,17 @@ async function tensorsOf(feeds, created) {
   return tensors;
 }
 
+/** `use(session, tensors)` on the request's graph and feeds; the tensors made here are disposed after. */
+async function withFeeds({ graph, options, feeds }, use) {
+  const session = await core.session(graph, options);
+  const created = [];
+  try {
+    return await use(session, await tensorsOf(feeds, created));
+  } finally {
+    for (const tensor of created) tensor.dispose();
+  }
+}
+
 /** Each op returns {value, transfer}: the reply and the buffers it moves. */
 const ops = {
   init({ root }) {
@@ -58,26 +69,12 @@ const ops = {
     const { value, transfer } = packArrays(data, { copy: true });
     return { value: { data: value, dims }, transfer };
   },
-  async run({ graph, options, feeds }) {
-    const session = await core.session(graph, options);
-    const created = [];
-    try {
-      return packArrays(await core.run(session, await tensorsOf(feeds, created)));
-    } finally {
-      for (const tensor of created) tensor.dispose();
-    }
-  },
-  async runSteps({ graph, options, feeds, steps, carry }) {
-    const session = await core.session(graph, options);
-    const created = [];
-    try {
-      const packed = (await core.runSteps(session, await tensorsOf(feeds, created), { steps, carry }))
-        .map((outputs) => packArrays(outputs));
+  run: (request) => withFeeds(request, async (session, tensors) => packArrays(await core.run(session, tensors))),
+  runSteps: ({ steps, carry, ...request }) =>
+    withFeeds(request, async (session, tensors) => {
+      const packed = (await core.runSteps(session, tensors, { steps, carry })).map((outputs) => packArrays(outputs));
       return { value: packed.map((p) => p.value), transfer: packed.flatMap((p) => p.transfer) };
-    } finally {
-      for (const tensor of created) tensor.dispose();
-    }
-  },
+    }),
 };
 
 /** One request's reply, {id, value} or {id, error}, and the buffers it moves. */

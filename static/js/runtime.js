@@ -177,18 +177,20 @@ function createProxyRuntime() {
 
   /** Run `sessionObject` (from session()) on `feeds` in the worker: {output name: Float32Array}. */
   function run(sessionObject, feeds) {
-    const graph = graphOf.get(sessionObject);
-    if (!graph) return Promise.reject(new Error("runtime.run() needs a session from runtime.session()"));
-    const { wire, transfer } = wireFeeds(feeds);
-    return request("run", { ...graph, feeds: wire }, transfer);
+    return requestRun("run", sessionObject, feeds);
   }
 
   /** runtime-core.js's runSteps, done in the worker: one request for the whole chain of runs. */
   function runSteps(sessionObject, feeds, { steps, carry }) {
+    return requestRun("runSteps", sessionObject, feeds, { steps, carry });
+  }
+
+  /** A run-like request (`op`) of a session's graph on `feeds`, with `extra` arguments. */
+  function requestRun(op, sessionObject, feeds, extra = {}) {
     const graph = graphOf.get(sessionObject);
-    if (!graph) return Promise.reject(new Error("runtime.runSteps() needs a session from runtime.session()"));
+    if (!graph) return Promise.reject(new Error(`runtime.${op}() needs a session from runtime.session()`));
     const { wire, transfer } = wireFeeds(feeds);
-    return request("runSteps", { ...graph, feeds: wire, steps, carry }, transfer);
+    return request(op, { ...graph, feeds: wire, ...extra }, transfer);
   }
 
   /** A run's feeds as they cross to the worker: parameters by name, other tensors as data. */

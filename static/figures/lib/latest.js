@@ -1,9 +1,10 @@
 // Graph runs for the latest request only.
 //
 // A drag or a slider sweep asks for a new run on every event, faster than the graphs run. These
-// runners run one job at a time (per key); while one is in flight, newer requests replace the waiting one,
-// so stale work never queues and the figure always ends on the last request. request() and
-// idle() return a promise that resolves once the queue is empty (tests and benchmarks await it).
+// runners run one job at a time (per key); while one is in flight, newer requests replace the
+// waiting one, so stale work never queues and the figure always ends on the last request.
+// request() and idle() return a promise that resolves once the queue is empty (tests and
+// benchmarks await it).
 
 /**
  * latestPerKey(job) -> {request(key, args) -> Promise, idle() -> Promise}
