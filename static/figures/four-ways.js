@@ -189,10 +189,12 @@ async function build(element, params, runtime, { interactive }) {
   const dataPromise = lineDataset(runtime, settings.dataset);
   const landscapeSessionPromise = runtime.session("line_mean_landscape");
   const sessionPromises = graphs.map((graph) =>
-    // Unoptimised sessions: onnxruntime's graph optimisations cost more at creation than they
-    // save on these unrolled graphs (Node, onnxruntime-web 1.30 wasm: MAML's session 788 -> 297 ms,
-    // iMAML's 796 -> 631 ms, and a run 5.8 -> 2.2 ms and 3.0 -> 2.8 ms).
-    timed(runtime.session(graph, { graphOptimizationLevel: "disabled" })));
+    // Unoptimised sessions, sized to the data set: onnxruntime's graph optimisations cost more at
+    // creation than they save on these unrolled graphs, and known sizes make creation several
+    // times faster (Node, onnxruntime-web 1.30 wasm: iMAML's session 796 ms optimised, 470 ms
+    // not, 100 ms sized; MAML's 788, 260, 77 ms). The data set arrives first, in a few ms.
+    timed(dataPromise.then(({ T, N }) =>
+      runtime.session(graph, { graphOptimizationLevel: "disabled", dims: { T, N } }))));
   // If the data fails, build fails with that error before anything awaits the sessions: marked
   // as handled, their own failures (a missing model fails them all) are not reported twice over.
   for (const promise of [landscapeSessionPromise, ...sessionPromises]) promise.catch(() => {});

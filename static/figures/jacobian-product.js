@@ -158,12 +158,15 @@ export const { picture, mount } = entryPoints(build);
 async function build(element, params, runtime, { interactive }) {
   const settings = { ...DEFAULTS, ...params };
   const started = performance.now();
+  const datasetPromise = lineDataset(runtime, settings.dataset);
   const [dataset, landscapeSession, session, manifest] = await Promise.all([
-    lineDataset(runtime, settings.dataset),
+    datasetPromise,
     runtime.session("line_landscape"),
     // 1,275 nodes (five unrolled steps, each with its Hessian): graph optimisation about doubles
-    // the session's creation time, and the runs are no slower without it.
-    runtime.session("line_jacobian_product", { graphOptimizationLevel: "disabled" }),
+    // the session's creation time, and the runs are no slower without it; the task's number of
+    // points, known, takes another third off (Node: 314 -> 214 ms).
+    datasetPromise.then(({ N }) =>
+      runtime.session("line_jacobian_product", { graphOptimizationLevel: "disabled", dims: { N } })),
     runtime.manifest(),
   ]);
   const task = dataset.tasks[settings.task];

@@ -138,6 +138,32 @@ def test_a_chain_of_runs_in_one_request_equals_the_runs_one_by_one(figure_page):
     assert "no_such_output" in result["refused"]
 
 
+def test_a_session_sized_by_dims_gives_the_same_numbers_and_checks_its_sizes(figure_page):
+    """`dims` (the sizes of a graph's named dimensions) make a session of their own that computes
+    what the unsized one does; a name the graph lacks is refused with the names it has, and the
+    sized session refuses feeds of another size."""
+    page, _ = figure_page
+    result = page.evaluate("""async () => {
+      const runtime = window.__runtime;
+      await runtime.loadOrt();
+      const reason = (promise) => promise.then(() => 'resolved', (e) => e.message);
+      const [plain, sized, weights] = await Promise.all([
+        runtime.session('sinusoid_predict'), runtime.session('sinusoid_predict', { dims: { N: 3 } }), runtime.params('maml')]);
+      const x = runtime.tensor([-2, 0, 1.5], [3, 1]);
+      const a = await runtime.run(plain, { ...weights, x });
+      const b = await runtime.run(sized, { ...weights, x });
+      const unknown = await reason(runtime.session('sinusoid_predict', { dims: { T: 3 } }));
+      const notWhole = await reason(runtime.session('sinusoid_predict', { dims: { N: 2.5 } }));
+      const otherSize = await reason(runtime.run(sized, { ...weights, x: runtime.tensor([1, 2], [2, 1]) }));
+      return { same: Array.from(a.y).join() === Array.from(b.y).join(), distinct: plain !== sized,
+               unknown, notWhole, otherSize };
+    }""")
+    assert result["same"] and result["distinct"]
+    assert result["unknown"] == 'graph "sinusoid_predict" has no dimension "T" (its named dimensions: N)'
+    assert "positive whole number" in result["notWhole"]
+    assert result["otherSize"] != "resolved"
+
+
 def test_errors_in_the_worker_reach_the_figure_as_rejections(figure_page):
     """A graph the manifest lacks and a run with an input missing reject with the worker's message;
     the runtime keeps working afterwards."""

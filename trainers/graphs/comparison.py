@@ -4,7 +4,6 @@ the slider that the method has (inner steps, or CG iterations for iMAML).
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import Callable
 
 import torch
@@ -18,11 +17,10 @@ from trainers.inner import adapt
 from trainers.methods import METHODS, meta_iteration
 from trainers.methods.common import HyperParams, MetaStep, TaskBatch
 from trainers.methods.fomaml import fomaml_meta_gradient
-from trainers.methods.imaml import imaml_task
+from trainers.methods.imaml import conjugate_gradient_iterates, curvature_floor, implicit_system
 from trainers.methods.maml import maml_meta_gradient
 from trainers.onnx_export import GraphSpec, Tensors
 from trainers.optim import adam_init
-from trainers.params import Params
 
 
 # Inner steps of the MAML, first-order MAML and Reptile arrows (k = 1 .. COMPARISON_STEPS on their
@@ -124,41 +122,36 @@ def line_compare_imaml(inputs: Tensors) -> Tensors:
     meta-gradient after c CG iterations (halved: the trainers' is of the MSE).
 
     Each task's inner problem is solved once, by the trainers' inner loop with iMAML's proximal
-    term (exactly as trainers.methods.imaml.imaml_task solves it). Every row then runs the
-    trainers' imaml_task from that solution with no further inner steps: the implicit gradient
+    term (exactly as trainers.methods.imaml.imaml_task solves it), and its implicit system is
+    solved once, by the trainers' CG, whose iterates are the answers for every smaller budget:
+    CG with a budget of c takes the first c iterations of a longer run. The implicit gradient
     depends on the solution phi alone, not on the path to it (the property that keeps iMAML's
-    memory flat in k), so this is the trainers' iMAML meta-gradient, with one inner solve shared
-    by the five rows instead of five (tests/trainers/test_comparison_graphs.py checks the two
-    agree). The step 1 / (lambda + COMPARISON_CURVATURE) lowers the proximal objective at every
-    step on this toy, so every task's solve succeeds and the plain mean over tasks is the
-    trainers' mean over solved tasks.
+    memory flat in k), so every row is the trainers' iMAML meta-gradient for its budget
+    (tests/trainers/test_comparison_graphs.py checks them against imaml_meta_gradient). The step
+    1 / (lambda + COMPARISON_CURVATURE) lowers the proximal objective at every step on this toy,
+    so every task's solve succeeds and the plain mean over tasks is the trainers' mean over solved
+    tasks.
     """
     theta, beta = inputs["theta"], inputs["outer_step_size"]
     params, batch, hp = toys.as_params(theta), _comparison_batch(inputs), _line_imaml_hyperparams(inputs)
 
-    def inner_solution(support_x: torch.Tensor, support_y: torch.Tensor) -> Params:
-        return adapt(params, support_x, support_y, hp.inner_lr, hp.inner_steps, toys.line_forward, anchor=params, lam=hp.lam)
+    def per_task(*task: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        support_x, support_y = task[:2]
+        phi = adapt(params, support_x, support_y, hp.inner_lr, hp.inner_steps, toys.line_forward, anchor=params, lam=hp.lam)
+        apply_a, query_grad, _ = implicit_system(phi, *task, hp, toys.line_forward)
+        iterates = conjugate_gradient_iterates(apply_a, query_grad, COMPARISON_CG_STEPS, hp.cg_tol, curvature_floor(hp.cg_damping))
+        next(iterates)  # the budget of 0 CG iterations, which the slider does not offer
+        gradients, iterations, residuals = zip(*iterates)
+        return torch.stack([toys.as_vector(g) for g in gradients]), torch.stack(iterations), torch.stack(residuals)
 
-    solutions = vmap(inner_solution)(batch.support_x, batch.support_y)
-
-    def row(cg_steps: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        at_solution = dataclasses.replace(hp, inner_steps=0, cg_steps=cg_steps)
-
-        def per_task(phi: Params, *task: torch.Tensor):
-            gradient, _, iterations, residual, _ = imaml_task(phi, *task, at_solution, toys.line_forward)
-            return toys.as_vector(gradient), iterations, residual
-
-        gradients, iterations, residuals = vmap(per_task)(solutions, *batch)
-        return 0.5 * gradients.mean(0), iterations.mean(), residuals.mean()
-
-    gradient, iterations, residuals = (torch.stack(rows) for rows in zip(*map(row, range(1, COMPARISON_CG_STEPS + 1))))
+    gradients, iterations, residuals = vmap(per_task)(*batch)  # (T, C, 2), (T, C), (T, C)
+    gradient = 0.5 * gradients.mean(0)
     return {
         "meta_gradient": gradient,
-        "cg_iterations": iterations,
-        "cg_residual": residuals,
+        "cg_iterations": iterations.mean(0),
+        "cg_residual": residuals.mean(0),
         **_arrow_rows(theta, -beta * gradient),
     }
-
 
 
 def graph_specs() -> list[GraphSpec]:

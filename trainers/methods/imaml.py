@@ -26,7 +26,7 @@ Two additions keep meta-training stable with the explicit SGD that solves the in
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Iterator
 
 import torch
 from torch.func import grad, grad_and_value, vjp
@@ -63,28 +63,28 @@ def _combine(a: Params, scale: torch.Tensor, b: Params) -> Params:
     return {name: a[name] + scale * b[name] for name in a}
 
 
-def conjugate_gradient(
+def conjugate_gradient_iterates(
     apply_a: LinearOperator,
     b: Params,
     max_steps: int,
     tol: float,
     min_curvature: torch.Tensor | float = 0.0,
-) -> tuple[Params, torch.Tensor, torch.Tensor]:
-    """Solve A x = b for symmetric A (given as x -> A x) by conjugate gradient, from x = 0.
+) -> Iterator[tuple[Params, torch.Tensor, torch.Tensor]]:
+    """What `conjugate_gradient` returns with a budget of 0, 1, .., max_steps iterations, in turn.
 
-    Stops once ||r|| <= tol * ||b||, or on low or negative curvature p.Ap <= min_curvature p.p
-    (by default on non-positive curvature only; iMAML passes `curvature_floor` of its damping);
-    at most `max_steps` iterations. Returns the iterate with the smallest residual, the number of
-    iterations taken (a float tensor), and that iterate's relative residual ||r|| / ||b|| (r is
-    CG's recursive estimate of b - A x).
+    CG with a budget of c takes exactly the first c iterations of CG with a larger budget, so one
+    run gives every budget's answer: a figure that shows iMAML's gradient for each budget traces
+    max_steps iterations rather than 1 + 2 + .. + max_steps.
     """
     x = {name: torch.zeros_like(v) for name, v in b.items()}
     r, p = b, b
     rs = _dot(r, r)
     b_norm = torch.sqrt(rs)
     threshold = tol * b_norm
+    safe_b_norm = torch.where(b_norm > 0, b_norm, torch.ones_like(b_norm))
     iterations = torch.zeros_like(rs)
     best, best_rs = x, rs
+    yield best, iterations, torch.sqrt(best_rs) / safe_b_norm
     for _ in range(max_steps):
         ap = apply_a(p)
         curvature = _dot(p, ap)
@@ -105,7 +105,26 @@ def conjugate_gradient(
         better = active & (rs_new < best_rs)
         best = {name: torch.where(better, x[name], best[name]) for name in x}
         best_rs = torch.where(better, rs_new, best_rs)
-    return best, iterations, torch.sqrt(best_rs) / torch.where(b_norm > 0, b_norm, torch.ones_like(b_norm))
+        yield best, iterations, torch.sqrt(best_rs) / safe_b_norm
+
+
+def conjugate_gradient(
+    apply_a: LinearOperator,
+    b: Params,
+    max_steps: int,
+    tol: float,
+    min_curvature: torch.Tensor | float = 0.0,
+) -> tuple[Params, torch.Tensor, torch.Tensor]:
+    """Solve A x = b for symmetric A (given as x -> A x) by conjugate gradient, from x = 0.
+
+    Stops once ||r|| <= tol * ||b||, or on low or negative curvature p.Ap <= min_curvature p.p
+    (by default on non-positive curvature only; iMAML passes `curvature_floor` of its damping);
+    at most `max_steps` iterations. Returns the iterate with the smallest residual, the number of
+    iterations taken (a float tensor), and that iterate's relative residual ||r|| / ||b|| (r is
+    CG's recursive estimate of b - A x).
+    """
+    *_, last = conjugate_gradient_iterates(apply_a, b, max_steps, tol, min_curvature)
+    return last
 
 
 def overshoot(
@@ -114,6 +133,30 @@ def overshoot(
     """How much one plain SGD step of `step_size` *raises* the support MSE (0 when it lowers it)."""
     after, before = sgd_step(params, x, y, step_size, model)
     return torch.relu(task_loss(after, x, y, model) - before)
+
+
+def implicit_system(
+    phi: Params,
+    support_x: torch.Tensor,
+    support_y: torch.Tensor,
+    query_x: torch.Tensor,
+    query_y: torch.Tensor,
+    hp: HyperParams,
+    model: Forward = forward,
+) -> tuple[LinearOperator, Params, torch.Tensor]:
+    """The linear system whose solution is one task's implicit meta-gradient at its inner solution
+    phi: the operator u -> (1 + delta) u + H u / lambda (H the Hessian of the support loss at phi),
+    the right-hand side grad L_query(phi), and L_query(phi) itself."""
+    query_grad, query_loss = grad_and_value(task_loss)(phi, query_x, query_y, model)
+    # The support gradient's vector-Jacobian product at phi is a Hessian-vector product (H is
+    # symmetric). Reverse-over-reverse rather than jvp: make_fx traces it with symbolic shapes.
+    _, gradient_vjp = vjp(lambda p: grad(task_loss)(p, support_x, support_y, model), phi)
+
+    def apply_a(u: Params) -> Params:
+        (hvp,) = gradient_vjp(u)
+        return {name: (1 + hp.cg_damping) * u[name] + hvp[name] / hp.lam for name in u}
+
+    return apply_a, query_grad, query_loss
 
 
 def imaml_task(
@@ -128,15 +171,7 @@ def imaml_task(
     """One task: the implicit meta-gradient, the query loss at phi, CG iterations and residual, and
     whether the inner solve succeeded (see `imaml_meta_gradient`)."""
     phi = adapt(params, support_x, support_y, hp.inner_lr, hp.inner_steps, model, anchor=params, lam=hp.lam)
-    query_grad, query_loss = grad_and_value(task_loss)(phi, query_x, query_y, model)
-    # The support gradient's vector-Jacobian product at phi is a Hessian-vector product (H is
-    # symmetric). Reverse-over-reverse rather than jvp: make_fx traces it with symbolic shapes.
-    _, gradient_vjp = vjp(lambda p: grad(task_loss)(p, support_x, support_y, model), phi)
-
-    def apply_a(u: Params) -> Params:
-        (hvp,) = gradient_vjp(u)
-        return {name: (1 + hp.cg_damping) * u[name] + hvp[name] / hp.lam for name in u}
-
+    apply_a, query_grad, query_loss = implicit_system(phi, support_x, support_y, query_x, query_y, hp, model)
     meta_grad, iterations, residual = conjugate_gradient(
         apply_a, query_grad, hp.cg_steps, hp.cg_tol, curvature_floor(hp.cg_damping)
     )

@@ -149,12 +149,15 @@ export async function createTrainer(runtime, settings, { onReport, onError }) {
   const runs = settings.methods.map((name) => createRun(name));
 
   // The meta-step sessions, one after the other in the figure's order: creating one occupies the
-  // worker's thread (iMAML's graph, thousands of nodes, for seconds), and the methods whose
-  // session is there train meanwhile, between two creations.
+  // worker's thread (iMAML's graph, thousands of nodes, for a fraction of a second), and the
+  // methods whose session is there train meanwhile, between two creations. They are sized to the
+  // training batches, which makes iMAML's several times faster to create.
+  const batchDims = { T: sizes.tasks, K: sizes.support, Q: sizes.query };
   const sessionsLoaded = (async () => {
     for (const run of runs) {
       await yieldToEvents();
-      run.session = await runtime.session(metaStepGraph(run.name), methodInfo(run.name)?.sessionOptions);
+      const options = { ...methodInfo(run.name)?.sessionOptions, dims: batchDims };
+      run.session = await runtime.session(metaStepGraph(run.name), options);
       run.markLoaded();
       report();
     }
