@@ -71,7 +71,8 @@ class Caches:
 
     def __post_init__(self) -> None:
         self.md = create_parser()
-        self.katex = KatexRenderer(self.project.node_modules)
+        self.katex = KatexRenderer(self.project.node_modules,
+                                   cache_dir=self.project.root / ".cache" / "katex")
         self.bundler = Bundler(self.project)
         self.pictures = PictureCache(self.project)
         self.compressor = Precompressor(self.project.root / ".cache" / "compressed")

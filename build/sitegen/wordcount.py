@@ -23,6 +23,11 @@ BLOCK_TAGS = {"address", "article", "aside", "blockquote", "br", "caption", "dd"
               "header", "hr", "li", "main", "nav", "ol", "p", "section", "table", "td", "th",
               "tr", "ul"}
 WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
+# KaTeX's output: a formula's outer span (inside a display formula's wrapper, which is left
+# empty), and the span tags inside it. KaTeX writes spans and MathML, never a block element, so
+# cutting a formula out cannot join or split a block of text.
+KATEX_FORMULA = re.compile(r'<span class="katex">')
+SPAN_TAG = re.compile(r"<span\b|</span>")
 
 
 class _Prose(HTMLParser):
@@ -69,10 +74,29 @@ def prose_blocks(html: str, skipped_classes: frozenset[str] = frozenset(),
     without maths, code and drawings, nor elements with one of `skipped_classes`; with
     `inline_code`, code within a sentence (`<code>` outside `<pre>`) counts as prose."""
     parser = _Prose(skipped_classes, inline_code)
-    parser.feed(html)
+    parser.feed(without_formulas(html))
     parser.close()
     parser.end_block()
     return parser.blocks
+
+
+def without_formulas(html: str) -> str:
+    """`html` with KaTeX's formulas cut out. The parser would skip them anyway (class katex), but
+    their tags are most of a chapter's (how-maml-works: 7,000 of 9,200), and it reads each one:
+    cut out first, a build counts the chapters' words in 70 ms instead of 230."""
+    kept, position = [], 0
+    for formula in KATEX_FORMULA.finditer(html):
+        kept.append(html[position:formula.start()])
+        depth = 0
+        for tag in SPAN_TAG.finditer(html, formula.start()):
+            depth += 1 if tag.group() == "<span" else -1
+            if depth == 0:
+                position = tag.end()
+                break
+        else:
+            return "".join(kept) + html[formula.start():]  # unclosed: leave it to the parser
+    kept.append(html[position:])
+    return "".join(kept)
 
 
 @functools.lru_cache(maxsize=64)

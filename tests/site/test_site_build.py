@@ -138,6 +138,34 @@ def test_rebuild_reuses_caches(project, tmp_path):
     assert "One more sentence." in (out / "gamma/index.html").read_text()
 
 
+def test_a_fresh_build_reuses_the_maths_of_the_last_one(project, tmp_path):
+    """KaTeX's output is kept on disk (.cache/katex/): a new process (new Caches) renders no formula
+    in Node and writes the same pages; other macros, or a damaged cache file, render anew."""
+    def caches() -> Caches:
+        made = Caches(project)
+        made.katex.cache_dir = tmp_path / "katex"  # not the project's own
+        return made
+
+    first = caches()
+    build(project, tmp_path / "a", first)
+    assert first.katex.node_runs == 1
+    again = caches()
+    build(project, tmp_path / "b", again)
+    assert again.katex.node_runs == 0
+    assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "b")
+    for file in (tmp_path / "katex").glob("*.json"):
+        file.write_text("[not json")
+    damaged = caches()
+    build(project, tmp_path / "c", damaged)
+    assert damaged.katex.node_runs == 1
+    assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "c")
+    article = project.content / "article.yaml"
+    article.write_text(article.read_text() + 'macros:\n  "\\\\unused": "x"\n')
+    other = caches()
+    build(project, tmp_path / "d", other)
+    assert other.katex.node_runs == 1
+
+
 @pytest.mark.parametrize("edit, words", [
     (("chapters/gamma.md", "---\ntitle", "---\ntitle: [\ntitle"), "invalid YAML"),
     (("article.yaml", "  - gamma", "  - gamma\n  - delta"), "unknown chapter"),

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from sitegen.cli import main
-from sitegen.wordcount import prose_words, word_report
+from sitegen.wordcount import _Prose, prose_blocks, prose_words, without_formulas, word_report
 
 
 def test_prose_words_leave_out_maths_code_and_pictures(md):
@@ -26,6 +26,24 @@ def test_words_are_what_the_reader_reads():
             '<table><tr><td>98.7 ± 0.4</td><td>Reptile</td></tr></table>')
     # One, first-order, step | MAML's | Caption, words, here | Reptile
     assert prose_words(html) == 3 + 1 + 3 + 1
+
+
+def test_formulas_cut_out_before_parsing_change_no_block(built_site: Path, md):
+    """The fast path (KaTeX's formulas cut out before the parser) gives the blocks the parser gives
+    on the whole page, on every page of the built fixture article and on text hugging formulas."""
+    def parsed(html: str) -> list[str]:
+        parser = _Prose(frozenset(), False)
+        parser.feed(html)
+        parser.close()
+        parser.end_block()
+        return parser.blocks
+
+    hugging, _ = md("Before$x^2$after, and *$y$*ly done.\n\n$$\n\\sum_i g_i\n$$\n")
+    pages = [page.read_text(encoding="utf-8") for page in sorted(built_site.rglob("*.html"))]
+    assert any('class="katex' in page for page in pages)
+    for html in [hugging, *pages]:
+        assert 'class="katex"' not in without_formulas(html)
+        assert prose_blocks(html) == parsed(html)
 
 
 def test_report_lists_each_chapter_and_the_total():
