@@ -121,15 +121,20 @@ def _swap(tmp: Path, out: Path) -> None:
 
 
 def read_inputs(project: Project, caches: Caches) -> tuple[Article, list[Chapter], SiteInputs]:
+    """The article, its chapters and what pages are made from. Node starts on the figures'
+    pictures, the longest part of a cold build, as soon as the figures are known: the rest (the
+    bibliography most of all) is read while it draws."""
     article = load_article(project)
     chapters = [load_chapter(project.content, slug) for slug in article.chapters]
-    caches.katex.set_macros(article.macros)
     figures_file = project.content / "figures.yaml"
+    figures = load_registry(figures_file, project.display(figures_file), project.static / "figures")
+    hero = [HERO_FIGURE] if HERO_FIGURE in figures else []
+    caches.pictures.start(figures, figures_named_in([c.body for c in chapters]) + hero)
+    caches.katex.set_macros(article.macros)
     inputs = SiteInputs(
         project=project,
         bibliography=caches.bib(project.content / "references.bib"),
-        figures=load_registry(figures_file, project.display(figures_file),
-                              project.static / "figures"),
+        figures=figures,
         manifest=Manifest(project.models / "manifest.json"),
         katex=caches.katex,
         highlight_cache=caches.highlight,
@@ -151,11 +156,9 @@ def build(project: Project, out: Path, caches: Caches | None = None,
         article, chapters, inputs = read_inputs(project, caches)
         if base_url is not None:
             article = dataclasses.replace(article, url=base_url.rstrip("/") + "/" if base_url else "")
-        # Node draws the pictures of the figures the chapters name while they are parsed.
         hero = [HERO_FIGURE] if HERO_FIGURE in inputs.figures else []
-        caches.pictures.start(inputs.figures, figures_named_in([c.body for c in chapters]) + hero)
-        # After Node has started on the pictures, which take longest; a param a module does not
-        # declare still stops the build before any page is written.
+        # After Node has started on the pictures (read_inputs), which take longest; a param a
+        # module does not declare still stops the build before any page is written.
         check_figure_params(inputs.figures, project)
         parsed = [_parse(caches, inputs, chapter) for chapter in chapters]
         link_chapters([(p.chapter, p.env["page"]) for p in parsed])
