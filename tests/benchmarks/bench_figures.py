@@ -2,6 +2,7 @@
 
     .venv/bin/python tests/benchmarks/bench_figures.py [--site DIR] [--only NAME ...]
                                                       [--reference COMMIT | --no-reference]
+                                                      [--back-to-back]
 
 Builds the site (or uses --site / ARTICLE_SITE_DIR), serves it on 127.0.0.1 under a sub-path with
 ordinary HTTP caching (so a second visit finds the runtime and models cached, as a reader's
@@ -317,8 +318,12 @@ def main() -> int:
                         help=f"commit to compare with (default {REFERENCE_COMMIT})")
     parser.add_argument("--reference-site", type=Path, help="a build of the reference, already made")
     parser.add_argument("--no-reference", action="store_true", help="measure this build only")
+    parser.add_argument("--back-to-back", action="store_true",
+                        help="fire each input as soon as the last is drawn, not a frame later")
     args = parser.parse_args()
     load_plugins()
+    import figure_events  # after the plug-ins, which import it (it imports this module)
+    figure_events.PACING["frame_apart"] = not args.back_to_back
     site = Path(args.site) if args.site else build_site()
     reference = None if args.no_reference else (args.reference_site or build_reference(args.reference))
     from playwright.sync_api import sync_playwright

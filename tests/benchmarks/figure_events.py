@@ -6,6 +6,12 @@ drawn its answer. `f` is the figure's mount (Bench.open_figure hands it over), w
 `f.figureTest` resolves `idle()` once every computation the event asked for is drawn; then the
 script reads the layout of `redrawn`, a selector inside the figure, so that the SVG's style and
 layout update counts in the time too.
+
+Inputs come one frame apart: before each one, the script waits until the browser has painted the
+figure's answer to the last, as it does between two inputs of a reader (Chromium delivers mouse
+moves once a frame, and a held key repeats about 30 times a second). Fired back to back instead,
+each input's time would also hold the paint of the answer before it, whenever that paint fell
+while the figure waited for its runtime's worker. `bench_figures.py --back-to-back` fires them so.
 """
 from __future__ import annotations
 
@@ -16,11 +22,21 @@ from bench_figures import Result, check
 REDRAW_TARGET_MS = 33  # one frame at 30 frames a second
 
 
+# How inputs are paced (see the module's docstring); bench_figures.py sets it from the command line.
+PACING = {"frame_apart": True}
+# Resolves once the next frame has been painted: a task queued from requestAnimationFrame runs
+# after that frame's paint.
+AFTER_NEXT_PAINT = "new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))"
+
+
 def _timer(redrawn: str) -> str:
-    """JavaScript declaring `times` and `timed(fire)`: fire one input, wait for the figure's idle(),
-    read the layout of `redrawn` (so the style and layout update count), and push the ms taken."""
+    """JavaScript declaring `times` and `timed(fire)`: (one frame after the last input) fire one
+    input, wait for the figure's idle(), read the layout of `redrawn` (so the style and layout
+    update count), and push the ms taken."""
+    pause = f"await {AFTER_NEXT_PAINT};" if PACING["frame_apart"] else ""
     return f"""const times = [];
   const timed = async (fire) => {{
+    {pause}
     const t = performance.now();
     fire();
     await f.figureTest.idle();
