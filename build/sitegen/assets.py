@@ -63,7 +63,7 @@ def katex_fonts(project: Project, out: Path, css: str) -> str:
     sheet = parse_stylesheet(css)
     pages = [p.read_text(encoding="utf-8") for p in sorted(out.rglob("*.html"))]
     try:
-        used = characters_by_face(pages, sheet)
+        used = characters_by_face(pages, sheet, project.root / ".cache/fonts")
     except UnpredictableFont:  # a formula sets its own font: ship the fonts whole
         for face in sheet.faces:
             link_or_copy(dist / face.url, out / "assets/katex" / face.url)

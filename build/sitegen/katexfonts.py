@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
+import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable
+
+from .formulas import formula_spans
 
 # ---- the stylesheet ------------------------------------------------------------------------
 
@@ -215,7 +220,6 @@ class _RuleIndex:
 TOKEN = re.compile(r"<(/?)([a-zA-Z][\w-]*)([^>]*)>|([^<]+)|<[^>]*>")
 CLASS_ATTR = re.compile(r'\bclass="([^"]*)"')
 STYLE_ATTR = re.compile(r'\bstyle="([^"]*)"')
-KATEX_ROOT = '<span class="katex">'  # how KaTeX opens every formula, inline or display
 VOID = {"img", "br", "hr", "input", "meta", "link", "wbr", "col", "source"}
 
 
@@ -229,8 +233,16 @@ _PAGE_MEMO: dict[tuple[str, str], dict[Face, frozenset[str]]] = {}
 _PAGE_MEMO_LIMIT = 512
 
 
-def characters_by_face(pages: Iterable[str], sheet: Stylesheet) -> dict[Face, set[str]]:
-    """For each @font-face, the characters the pages' KaTeX HTML draws with it."""
+def characters_by_face(pages: Iterable[str], sheet: Stylesheet,
+                       memo_dir: Path | None = None) -> dict[Face, set[str]]:
+    """For each @font-face, the characters the pages' KaTeX HTML draws with it.
+
+    With `memo_dir` (the build's .cache/fonts/), what each formula draws is also kept on disk, so
+    a fresh build walks only the formulas it has not seen (walking them all takes a tenth of a
+    second, after the pictures, at the end of a build)."""
+    if memo_dir is not None:
+        _load_formula_memo(memo_dir, sheet)
+    walked = _WALKED[0]
     used: dict[Face, set[str]] = {}
     for page in pages:
         key = (sheet.key, hashlib.sha1(page.encode()).hexdigest())
@@ -240,25 +252,84 @@ def characters_by_face(pages: Iterable[str], sheet: Stylesheet) -> dict[Face, se
             _PAGE_MEMO[key] = _page_characters(page, sheet)
         for face, chars in _PAGE_MEMO[key].items():
             used.setdefault(face, set()).update(chars)
+    if memo_dir is not None and _WALKED[0] != walked:
+        _save_formula_memo(memo_dir, sheet)
     return used
 
 
 def _page_characters(page: str, sheet: Stylesheet) -> dict[Face, frozenset[str]]:
-    families: dict[str, list[Face]] = {}
-    for face in sheet.faces:
-        families.setdefault(face.family, []).append(face)
     found: dict[Face, set[str]] = {}
-    index = _RuleIndex(sheet.rules)
+    for start, end in formula_spans(page):
+        for face, chars in _formula_characters(page[start:end], sheet).items():
+            found.setdefault(face, set()).update(chars)
+    return {face: frozenset(chars) for face, chars in found.items()}
+
+
+# (stylesheet key, digest of a formula's HTML) -> its characters by face. Most formulas are
+# written more than once (the article's 844 are 353 different ones), and each is walked once.
+_FORMULA_MEMO: dict[tuple[str, str], dict[Face, frozenset[str]]] = {}
+_FORMULA_MEMO_LIMIT = 8192
+_MEMO_FILES_READ: set[Path] = set()
+_WALKED = [0]  # formulas walked by this process: a new one is worth saving
+# stylesheet key -> its faces by family, and its rules indexed for the cascade.
+_SHEET_INDEX: dict[str, tuple[dict[str, list[Face]], _RuleIndex]] = {}
+
+
+def _formula_characters(formula: str, sheet: Stylesheet) -> dict[Face, frozenset[str]]:
+    key = (sheet.key, hashlib.sha1(formula.encode()).hexdigest())
+    if key not in _FORMULA_MEMO:
+        if len(_FORMULA_MEMO) >= _FORMULA_MEMO_LIMIT:
+            _FORMULA_MEMO.clear()
+        _FORMULA_MEMO[key] = _walk_formula(formula, sheet)
+        _WALKED[0] += 1
+    return _FORMULA_MEMO[key]
+
+
+def _memo_file(memo_dir: Path, sheet: Stylesheet) -> Path:
+    return memo_dir / f"formula-faces-{sheet.key[:16]}.json"
+
+
+def _load_formula_memo(memo_dir: Path, sheet: Stylesheet) -> None:
+    """The formulas a build with this stylesheet walked before (a damaged file counts as none)."""
+    file = _memo_file(memo_dir, sheet)
+    if file in _MEMO_FILES_READ:
+        return
+    _MEMO_FILES_READ.add(file)
+    by_url = {face.url: face for face in sheet.faces}
+    try:
+        entries = json.loads(file.read_text(encoding="utf-8"))
+        memo = {(sheet.key, digest): {by_url[url]: frozenset(chars) for url, chars in faces.items()}
+                for digest, faces in entries.items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return
+    _FORMULA_MEMO.update(memo)
+
+
+def _save_formula_memo(memo_dir: Path, sheet: Stylesheet) -> None:
+    file = _memo_file(memo_dir, sheet)
+    entries = {digest: {face.url: "".join(sorted(chars)) for face, chars in faces.items()}
+               for (key, digest), faces in _FORMULA_MEMO.items() if key == sheet.key}
+    file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = file.with_name(f"{file.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(entries, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    tmp.replace(file)  # never a half-written memo
+
+
+def _walk_formula(formula: str, sheet: Stylesheet) -> dict[Face, frozenset[str]]:
+    if sheet.key not in _SHEET_INDEX:
+        families: dict[str, list[Face]] = {}
+        for face in sheet.faces:
+            families.setdefault(face.family, []).append(face)
+        _SHEET_INDEX[sheet.key] = (families, _RuleIndex(sheet.rules))
+    families, index = _SHEET_INDEX[sheet.key]
+    found: dict[Face, set[str]] = {}
 
     def draw(element: _Element, text: str) -> None:
         face = match_face(families.get(element.family, []), element.weight, element.style)
         if face is not None:
             found.setdefault(face, set()).update(text)
 
-    start = page.find(KATEX_ROOT)
-    while start != -1:
-        end = _scan_formula(page, start, index, draw)
-        start = page.find(KATEX_ROOT, end)
+    _scan_formula(formula, 0, index, draw)
     return {face: frozenset(chars) for face, chars in found.items()}
 
 

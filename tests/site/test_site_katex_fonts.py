@@ -17,7 +17,7 @@ import pytest
 import yaml
 from fontTools.ttLib import TTFont
 
-from sitegen import fontsubset
+from sitegen import fontsubset, katexfonts
 from sitegen.assets import katex_css
 from sitegen.errors import BuildError
 from sitegen.fontsubset import SubsetJob, subset_fonts
@@ -132,6 +132,30 @@ def test_characters_go_to_the_face_katex_css_selects():
     assert by_file == {"KaTeX_Math-Italic.woff2": "x", "KaTeX_AMS-Regular.woff2": "E",
                        "KaTeX_Main-Regular.woff2": "2<", "KaTeX_Main-Bold.woff2": "v",
                        "KaTeX_Size2-Regular.woff2": "∑", "KaTeX_Size4-Regular.woff2": "⎛"}
+
+
+def test_what_each_formula_draws_is_kept_on_disk(real_site: Path, tmp_path: Path):
+    """A fresh process (the memos emptied) finds every formula of the article in the disk memo,
+    walks none, and gets the same characters; a damaged memo file is walked anew."""
+    sheet = parse_stylesheet(katex_css(Project.at()))
+    pages = [p.read_text(encoding="utf-8") for p in sorted(real_site.rglob("*.html"))]
+
+    def fresh_process() -> None:
+        for memo in (katexfonts._FORMULA_MEMO, katexfonts._PAGE_MEMO, katexfonts._MEMO_FILES_READ):
+            memo.clear()
+
+    fresh_process()
+    walked = characters_by_face(pages, sheet, tmp_path)
+    assert len(list(tmp_path.glob("formula-faces-*.json"))) == 1
+    fresh_process()
+    before = katexfonts._WALKED[0]
+    assert characters_by_face(pages, sheet, tmp_path) == walked
+    assert katexfonts._WALKED[0] == before, "formulas were walked again"
+    for file in tmp_path.glob("formula-faces-*.json"):
+        file.write_text("{damaged")
+    fresh_process()
+    assert characters_by_face(pages, sheet, tmp_path) == walked
+    assert katexfonts._WALKED[0] > before
 
 
 def test_font_matching_falls_back_like_css():
