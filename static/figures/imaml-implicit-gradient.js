@@ -52,14 +52,17 @@ async function plainLandscapes(runtime, session, shared) {
 
 async function build(element, params, runtime, { interactive }) {
   const settings = { ...DEFAULTS, ...params };
+  // The graphs that take a row per task are sized to the tasks, once the toy is known.
+  const toyPromise = bumpsToy(runtime);
+  const perTask = (name) => toyPromise.then((loaded) => bumpsSession(runtime, name, { T: loaded.tasks.length }));
   const [toy, landscapeSession, solverSession, cgSession] = await Promise.all([
-    bumpsToy(runtime),
+    toyPromise,
     bumpsSession(runtime, "bumps_landscape"),
-    bumpsSession(runtime, "bumps_inner_solve"),
-    bumpsSession(runtime, "bumps_implicit_cg"),
+    perTask("bumps_inner_solve"),
+    perTask("bumps_implicit_cg"),
   ]);
   // The direct solve is loaded when the switch first needs it (or at once if it starts on).
-  const exactSession = () => bumpsSession(runtime, "bumps_implicit_exact");
+  const exactSession = () => perTask("bumps_implicit_exact");
   const n = settings.grid;
   const G = n * n;
   const T = toy.tasks.length;

@@ -42,10 +42,11 @@ export const { picture, mount } = entryPoints(build);
 async function build(element, params, runtime, { interactive }) {
   const mountStarted = performance.now();
   const settings = { ...DEFAULTS, ...params };
+  const toyPromise = bumpsToy(runtime);
   const [toy, landscapeSession, solverSession] = await Promise.all([
-    bumpsToy(runtime),
+    toyPromise,
     bumpsSession(runtime, "bumps_landscape"),
-    bumpsSession(runtime, "bumps_inner_solve"),
+    toyPromise.then((loaded) => bumpsSession(runtime, "bumps_inner_solve", { T: loaded.tasks.length })),
   ]);
   const n = settings.grid;
   const G = n * n;
