@@ -73,7 +73,7 @@ class Caches:
         self.md = create_parser()
         self.katex = KatexRenderer(self.project.node_modules,
                                    cache_dir=self.project.root / ".cache" / "katex")
-        self.bundler = Bundler(self.project)
+        self.bundler = Bundler(self.project, cache_dir=self.project.root / ".cache" / "bundle")
         self.pictures = PictureCache(self.project)
         self.compressor = Precompressor(self.project.root / ".cache" / "compressed")
         self.jinja = jinja2.Environment(

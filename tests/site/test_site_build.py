@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -138,30 +139,59 @@ def test_rebuild_reuses_caches(project, tmp_path):
     assert "One more sentence." in (out / "gamma/index.html").read_text()
 
 
+def _caching_in(project, folder: Path) -> Caches:
+    """Caches as a new process has them, with the disk caches of maths and bundle in `folder`
+    rather than the project's .cache/."""
+    made = Caches(project)
+    made.katex.cache_dir = folder / "katex"
+    made.bundler.cache_dir = folder / "bundle"
+    return made
+
+
+def test_a_fresh_build_reuses_the_bundle_of_the_last_one(project, tmp_path):
+    """esbuild's output is kept on disk by the content of its inputs: a new process bundles
+    nothing and ships the same assets; an edited script is bundled anew."""
+    runs = []
+    for out in ("a", "b"):  # a first build, then a new process's
+        caches = _caching_in(project, tmp_path)
+        build(project, tmp_path / out, caches)
+        runs.append(caches.bundler.runs)
+    assert runs == [1, 0]
+    again = caches
+    assert tree_digest(tmp_path / "a" / "assets") == tree_digest(tmp_path / "b" / "assets")
+    again.bundler._key = None  # as if static/ had changed: the content key still finds it
+    build(project, tmp_path / "c", again)
+    assert again.bundler.runs == 0
+    # The key follows the inputs' bytes: one script edited, another bundle.
+    bundler, inputs = again.bundler, again.bundler._inputs()
+    command = bundler._command("out")
+    script = tmp_path / "edited.js"
+    script.write_text("export const a = 1;\n")
+    before = bundler._content_key([*inputs, script], command)
+    script.write_text("export const a = 2;\n")
+    assert bundler._content_key([*inputs, script], command) != before
+    assert bundler._content_key(inputs, command) == bundler._content_key(inputs, bundler._command("elsewhere"))
+
+
 def test_a_fresh_build_reuses_the_maths_of_the_last_one(project, tmp_path):
     """KaTeX's output is kept on disk (.cache/katex/): a new process (new Caches) renders no formula
     in Node and writes the same pages; other macros, or a damaged cache file, render anew."""
-    def caches() -> Caches:
-        made = Caches(project)
-        made.katex.cache_dir = tmp_path / "katex"  # not the project's own
-        return made
-
-    first = caches()
+    first = _caching_in(project, tmp_path)
     build(project, tmp_path / "a", first)
     assert first.katex.node_runs == 1
-    again = caches()
+    again = _caching_in(project, tmp_path)
     build(project, tmp_path / "b", again)
     assert again.katex.node_runs == 0
     assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "b")
     for file in (tmp_path / "katex").glob("*.json"):
         file.write_text("[not json")
-    damaged = caches()
+    damaged = _caching_in(project, tmp_path)
     build(project, tmp_path / "c", damaged)
     assert damaged.katex.node_runs == 1
     assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "c")
     article = project.content / "article.yaml"
     article.write_text(article.read_text() + 'macros:\n  "\\\\unused": "x"\n')
-    other = caches()
+    other = _caching_in(project, tmp_path)
     build(project, tmp_path / "d", other)
     assert other.katex.node_runs == 1
 
