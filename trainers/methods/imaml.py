@@ -70,11 +70,16 @@ def conjugate_gradient_iterates(
     tol: float,
     min_curvature: torch.Tensor | float = 0.0,
 ) -> Iterator[tuple[Params, torch.Tensor, torch.Tensor]]:
-    """What `conjugate_gradient` returns with a budget of 0, 1, .., max_steps iterations, in turn.
+    """Solve A x = b for symmetric A (given as x -> A x) by conjugate gradient, from x = 0, and
+    yield, before the first iteration and after each, the answer CG with that budget returns.
 
-    CG with a budget of c takes exactly the first c iterations of CG with a larger budget, so one
-    run gives every budget's answer: a figure that shows iMAML's gradient for each budget traces
-    max_steps iterations rather than 1 + 2 + .. + max_steps.
+    Stops once ||r|| <= tol * ||b||, or on low or negative curvature p.Ap <= min_curvature p.p
+    (by default on non-positive curvature only; iMAML passes `curvature_floor` of its damping);
+    at most `max_steps` iterations. An answer is the iterate with the smallest residual so far,
+    the number of iterations taken (a float tensor), and that iterate's relative residual
+    ||r|| / ||b|| (r is CG's recursive estimate of b - A x). CG with a budget of c takes the first
+    c iterations of a longer run, so one run gives every budget's answer: the comparison figure
+    draws iMAML's update for 1 to 5 CG iterations from one run of 5.
     """
     x = {name: torch.zeros_like(v) for name, v in b.items()}
     r, p = b, b
@@ -115,14 +120,7 @@ def conjugate_gradient(
     tol: float,
     min_curvature: torch.Tensor | float = 0.0,
 ) -> tuple[Params, torch.Tensor, torch.Tensor]:
-    """Solve A x = b for symmetric A (given as x -> A x) by conjugate gradient, from x = 0.
-
-    Stops once ||r|| <= tol * ||b||, or on low or negative curvature p.Ap <= min_curvature p.p
-    (by default on non-positive curvature only; iMAML passes `curvature_floor` of its damping);
-    at most `max_steps` iterations. Returns the iterate with the smallest residual, the number of
-    iterations taken (a float tensor), and that iterate's relative residual ||r|| / ||b|| (r is
-    CG's recursive estimate of b - A x).
-    """
+    """CG with a budget of `max_steps`: the last answer of `conjugate_gradient_iterates`."""
     *_, last = conjugate_gradient_iterates(apply_a, b, max_steps, tol, min_curvature)
     return last
 
