@@ -152,7 +152,10 @@ class Bundler:
         if not folder.exists():
             staged = Path(tempfile.mkdtemp(prefix=".staged-", dir=self.cache_dir))
             shutil.copytree(built, staged, dirs_exist_ok=True)
-            staged.rename(folder)  # never a half-written bundle under its key
+            try:
+                staged.rename(folder)  # never a half-written bundle under its key
+            except OSError:  # another build stored the same bundle meanwhile
+                shutil.rmtree(staged, ignore_errors=True)
         older = sorted((p for p in self.cache_dir.iterdir() if p.is_dir() and p != folder
                         and not p.name.startswith(".")), key=lambda p: p.stat().st_mtime)
         for stale in older[:-BUNDLES_KEPT + 1]:
