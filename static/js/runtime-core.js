@@ -61,7 +61,7 @@ export function sessionKey(graphName, options = {}) {
  * manifest, as onnxruntime's freeDimensionOverrides. onnxruntime-web creates a session several
  * times faster when the sizes of a graph's named dimensions are known, and the unrolled graphs
  * are dominated by that cost (Node, onnxruntime-web 1.30 wasm, unoptimised sessions:
- * line_compare_imaml 470 -> 100 ms with {T, N}, meta_step_imaml 2.6 -> 0.46 s with {K, Q, T}).
+ * line_compare_imaml 470 -> 100 ms with {T, N}, meta_step_imaml 2.85 -> 0.61 s with {K, Q, T}).
  * A session made so runs only feeds of those sizes.
  */
 export function fixedDimensions(graphName, graph, dims) {
